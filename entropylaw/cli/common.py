@@ -1,0 +1,83 @@
+"""The app, the options every command shares, and error handling for the commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="entropylaw",
+    help="Fit and forecast the entropy-performance law R = -a*exp(H) + b of RL training runs.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Options shared by every command that reads runs.
+Source = Annotated[str, typer.Argument(help="A run: CSV file, log, or tracker address.",
+                                       show_default=False)]
+EntropyKey = Annotated[str | None, typer.Option(
+    "--entropy-key", help="Entropy key (default: detected from the framework's names).")]
+RewardKey = Annotated[list[str] | None, typer.Option(
+    "--reward-key", help="Validation key; repeat to give several (with --reward-mean).")]
+RewardMean = Annotated[bool, typer.Option(
+    "--reward-mean", help="Average several validation keys.")]
+StepKey = Annotated[str | None, typer.Option(
+    "--step-key", help="Step column (default: detected).")]
+EntropyWindow = Annotated[int, typer.Option(
+    "--entropy-window", min=1, help="Pair each validation point with the mean of the last K "
+                                    "logged entropy values.")]
+Confidence = Annotated[float, typer.Option(
+    "--confidence", min=0.0, max=1.0, help="Confidence level of the intervals.")]
+Method = Annotated[str, typer.Option(
+    "--method", help="Interval scheme: ar1 (serially correlated noise), block, or iid.")]
+Resamples = Annotated[int, typer.Option("--n-resamples", min=100, help="Number of draws.")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, help="Seed for reproducible draws.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")]
+
+
+def user_errors(command):
+    """Turn library errors into ``Error: <message>`` and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ..errors import EntropyLawError
+
+        try:
+            return command(*args, **kwargs)
+        except EntropyLawError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+        except Exception as exc:  # a bug: say so in one line unless debugging
+            if os.environ.get("ENTROPYLAW_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (set ENTROPYLAW_DEBUG=1 for a "
+                  f"traceback, and please report it)")
+
+    return wrapper
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def emit(result, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(str(result))
+
+
+def read_run(source, entropy_key, reward_key, reward_mean, step_key, **extra):
+    from ..run import read
+
+    return read(source, entropy_key=entropy_key, reward_key=reward_key or None,
+                reward_mean=reward_mean, step_key=step_key, **extra)

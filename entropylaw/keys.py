@@ -1,0 +1,112 @@
+"""Which logged keys hold the step, the policy entropy and the validation accuracy.
+
+The tables follow the frameworks' own key names (see docs/sources.md and FORMATS.md in the
+project's shared notes). Detection only proposes; a user's ``--entropy-key``/``--reward-key``
+always wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Step axes, most specific first (TRL/HF log ``train/global_step`` beside W&B's own ``_step``).
+STEP_KEYS: tuple[str, ...] = (
+    "train/global_step",
+    "trainer/global_step",
+    "global_step",
+    "step",
+    "train/step",
+    "_step",
+    "Step",
+)
+
+
+@dataclass(frozen=True)
+class EntropyKey:
+    key: str
+    framework: str
+    approximate: bool = False
+
+
+# Entropy keys in order of preference: the first one present is chosen.
+ENTROPY_KEYS: tuple[EntropyKey, ...] = (
+    EntropyKey("actor/entropy", "verl >= 0.4.1"),
+    EntropyKey("actor/entropy_loss", "verl <= 0.4.0"),
+    EntropyKey("entropy", "TRL"),
+    EntropyKey("train/entropy", "TRL (W&B/TensorBoard)"),
+    EntropyKey("critic/entropy/mean", "ROLL"),
+    EntropyKey("entropy/all/mean", "prime-rl"),
+    EntropyKey("policy/policy_entropy", "SkyRL"),
+    EntropyKey("train/entropy_loss", "OpenRLHF / slime"),
+    EntropyKey("train/approx_entropy", "NeMo-RL", approximate=True),
+)
+
+# Validation-accuracy keys: (pattern, framework, preference). Lower preference wins when a
+# run logs several kinds (verl logs both ``acc`` and ``reward`` under val-core).
+_REWARD_PATTERNS: tuple[tuple[re.Pattern, str, int], ...] = tuple(
+    (re.compile(pattern), framework, preference)
+    for pattern, framework, preference in (
+        (r"^val-core/.+/acc/mean(@|_at_)\d+$", "verl", 0),
+        (r"^val-core/.+/(reward|score)/mean(@|_at_)\d+$", "verl", 1),
+        (r"^val-core/.+/mean(@|_at_)\d+$", "verl", 2),
+        (r"^val/test_score/.+$", "verl <= 0.3", 0),
+        (r"^test_score/.+$", "verl (early)", 0),
+        (r"^eval_reward$", "TRL", 0),
+        (r"^eval/reward$", "TRL (W&B/TensorBoard)", 0),
+        (r"^eval/rewards/.+/mean$", "TRL", 1),
+        (r"^eval/eval_.+_pass1$", "OpenRLHF", 0),
+        (r"^val_correct/all/mean$", "ROLL", 0),
+        (r"^validation/accuracy$", "NeMo-RL", 0),
+        (r"^eval/all/avg_score$", "SkyRL", 0),
+        (r"^eval/[^/]+/avg_score$", "SkyRL", 1),
+        (r"^eval/.+/avg@\d+$", "prime-rl", 0),
+        (r"^eval/(?!.*(step|loss|time|runtime|samples_per_second|steps_per_second|"
+         r"len|length|entropy|std|min|max)).+$", "slime / generic eval", 3),
+    )
+)
+
+
+def is_step_key(key: str) -> bool:
+    return key in STEP_KEYS
+
+
+def find_step_key(keys) -> str | None:
+    """The preferred step column among ``keys``, or None."""
+    present = set(keys)
+    return next((key for key in STEP_KEYS if key in present), None)
+
+
+def entropy_candidates(keys) -> list[EntropyKey]:
+    """Known entropy keys present in ``keys``, most preferred first."""
+    present = set(keys)
+    return [entry for entry in ENTROPY_KEYS if entry.key in present]
+
+
+def reward_match(key: str) -> tuple[str, int] | None:
+    """(framework, preference) when ``key`` looks like a validation-accuracy key."""
+    for pattern, framework, preference in _REWARD_PATTERNS:
+        if pattern.match(key):
+            return framework, preference
+    return None
+
+
+def reward_candidates(keys) -> list[str]:
+    """Validation keys in ``keys`` of the best preference level found, in their given order."""
+    matches = [(key, reward_match(key)) for key in keys]
+    matches = [(key, found[1]) for key, found in matches if found is not None]
+    if not matches:
+        return []
+    best = min(preference for _, preference in matches)
+    return [key for key, preference in matches if preference == best]
+
+
+def role(key: str) -> str | None:
+    """'step', 'entropy', 'reward' or None: what a key most likely holds."""
+    if is_step_key(key):
+        return "step"
+    if any(entry.key == key for entry in ENTROPY_KEYS):
+        return "entropy"
+    if reward_match(key) is not None:
+        return "reward"
+    return None

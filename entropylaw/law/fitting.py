@@ -1,0 +1,278 @@
+"""Fit ``R = -a exp(H) + b`` to a run, with resampled intervals and diagnostics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .._text import few, plural
+from ..errors import InputError
+from ..results import Estimate, Notice, json_float
+from ..run import Pairs, Run
+from .linear import Line, fit_line, lag1_autocorrelation
+from .resampling import Draws, get_scheme
+
+FEW_POINTS = 8
+POOR_R2 = 0.5
+FAR_EXTRAPOLATION = 1.0  # H = 0 lies beyond the data by more than the data's own exp(H) range
+NARROW_ENTROPY = 0.05  # nats
+
+
+@dataclass(frozen=True, eq=False)
+class LawFit:
+    """The fitted law for one run: coefficients with intervals, fit quality, warnings.
+
+    Reward-valued numbers (a, b, ceiling, rmse) are fractions. ``draws`` keeps the resampled
+    coefficients so :meth:`at` gives another confidence level without resampling.
+    """
+
+    source: str | None
+    entropy_key: str | None
+    reward_key: str | None
+    a: Estimate
+    b: Estimate
+    ceiling: Estimate
+    confidence: float
+    interval_method: str
+    r2: float
+    rmse: float
+    residual_autocorrelation: float
+    ab_correlation: float
+    n_resamples: int
+    seed: int | None
+    warnings: tuple[Notice, ...]
+    notes: tuple[Notice, ...]
+    data: Pairs
+    line: Line
+    draws: Draws
+    model: str | None = None
+    model_size: float | None = None
+
+    @property
+    def n_points(self) -> int:
+        return len(self.data)
+
+    @property
+    def steps(self) -> tuple[int, int]:
+        return int(self.data.steps[0]), int(self.data.steps[-1])
+
+    @property
+    def entropy_range(self) -> tuple[float, float]:
+        return float(self.data.entropy.min()), float(self.data.entropy.max())
+
+    @property
+    def extrapolation(self) -> float:
+        """How far x = exp(H) = 1 lies below the data, as a multiple of the data's x range."""
+        x = self.line.x
+        return float((x.min() - 1.0) / (x.max() - x.min()))
+
+    @property
+    def noise_sd(self) -> float:
+        """Median over draws of the standard deviation of one validation measurement."""
+        return float(np.median(self.draws.noise_sd))
+
+    @property
+    def noise_autocorrelation(self) -> float:
+        return float(np.median(self.draws.noise_autocorrelation))
+
+    def at(self, confidence: float) -> LawFit:
+        """The same fit with intervals at another ``confidence`` (no new resampling)."""
+        _check_confidence(confidence)
+        a, b, ceiling = _estimates(self.line, self.draws, confidence)
+        return replace(self, a=a, b=b, ceiling=ceiling, confidence=confidence)
+
+    def predict_draws(self, entropy, *, kind: str = "observation") -> np.ndarray:
+        """Draws of R at each ``entropy`` (n_resamples x len(entropy)).
+
+        ``kind='mean'`` gives the law's value; ``'observation'`` adds the noise of one new
+        validation measurement.
+        """
+        if kind not in ("mean", "observation"):
+            raise InputError(f"`kind` must be in {{'mean', 'observation'}}, got {kind!r}")
+        x = np.exp(np.atleast_1d(np.asarray(entropy, dtype=float)))
+        draws = self.draws.b[:, None] - self.draws.a[:, None] * x[None, :]
+        if kind == "observation":
+            draws = draws + (self.draws.noise_sd * self.draws.noise)[:, None]
+        return draws
+
+    def predict(self, entropy, *, confidence: float | None = None, kind: str = "observation"):
+        """Fitted R at ``entropy`` with an interval: a DataFrame with columns
+        ``entropy, reward, reward_lower, reward_upper``."""
+        import pandas as pd
+
+        confidence = self.confidence if confidence is None else confidence
+        _check_confidence(confidence)
+        entropy = np.atleast_1d(np.asarray(entropy, dtype=float))
+        draws = self.predict_draws(entropy, kind=kind)
+        tail = (1.0 - confidence) / 2.0
+        lower, upper = np.nanquantile(draws, [tail, 1.0 - tail], axis=0)
+        return pd.DataFrame({
+            "entropy": entropy,
+            "reward": self.line.b - self.line.a * np.exp(entropy),
+            "reward_lower": lower,
+            "reward_upper": upper,
+        })
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "entropy_key": self.entropy_key,
+            "reward_key": self.reward_key,
+            "n_points": self.n_points,
+            "steps": list(self.steps),
+            "entropy_range": [json_float(v) for v in self.entropy_range],
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "ceiling": self.ceiling.to_dict(),
+            "confidence": self.confidence,
+            "interval_method": self.interval_method,
+            "r2": json_float(self.r2),
+            "rmse": json_float(self.rmse),
+            "residual_autocorrelation": json_float(self.residual_autocorrelation),
+            "warnings": [w.to_dict() for w in self.warnings],
+            "ab_correlation": json_float(self.ab_correlation),
+            "extrapolation": json_float(self.extrapolation),
+            "noise": {"sd": json_float(self.noise_sd),
+                      "autocorrelation": json_float(self.noise_autocorrelation)},
+            "n_resamples": self.n_resamples,
+            "seed": self.seed,
+            "notes": [n.to_dict() for n in self.notes],
+            "model": self.model,
+            "model_size": self.model_size,
+        }
+
+    def __str__(self) -> str:
+        from ..report.fit import format_fit
+
+        return format_fit(self)
+
+
+def fit(
+    run: Run | None = None,
+    *,
+    entropy=None,
+    reward=None,
+    steps=None,
+    confidence: float = 0.95,
+    method="ar1",
+    n_resamples: int = 10_000,
+    seed=None,
+    entropy_window: int = 1,
+) -> LawFit:
+    """Fit the entropy-performance law to a run, or to arrays ``entropy`` and ``reward``.
+
+    ``method`` names the resampling scheme ('ar1', 'block', 'iid'; see docs/intervals.md);
+    ``seed`` is an int or a numpy Generator; ``entropy_window`` averages the last K entropy
+    values at each validation step.
+    """
+    _check_confidence(confidence)
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
+        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+    scheme = get_scheme(method)
+    if run is not None:
+        if entropy is not None or reward is not None:
+            raise InputError("give either a run or the arrays `entropy` and `reward`, not both")
+        pairs = run.pairs(entropy_window=entropy_window)
+        notes = run.notes + pairs.notes
+        meta = dict(source=run.source, entropy_key=run.entropy_key, reward_key=run.reward_key,
+                    model=run.model, model_size=run.model_size)
+    else:
+        if entropy is None or reward is None:
+            raise InputError("give a run, or both arrays `entropy` and `reward`")
+        pairs = _pairs_from_arrays(entropy, reward, steps)
+        notes = pairs.notes
+        meta = dict(source=None, entropy_key=None, reward_key=None)
+    line = fit_line(np.exp(pairs.entropy), pairs.reward)
+    seed_used, rng = _generator(seed)
+    draws = scheme.draw(line, int(n_resamples), rng)
+    a, b, ceiling = _estimates(line, draws, confidence)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(draws.a) & np.isfinite(draws.b)
+        ab_correlation = float(np.corrcoef(draws.a[ok], draws.b[ok])[0, 1])
+    result = LawFit(
+        a=a, b=b, ceiling=ceiling, confidence=confidence, interval_method=scheme.name,
+        r2=line.r2, rmse=line.rmse, residual_autocorrelation=lag1_autocorrelation(line.residuals),
+        ab_correlation=ab_correlation, n_resamples=int(n_resamples), seed=seed_used,
+        warnings=(), notes=tuple(notes), data=pairs, line=line, draws=draws, **meta,
+    )
+    return replace(result, warnings=tuple(diagnose(result)))
+
+
+def diagnose(result: LawFit) -> list[Notice]:
+    """Warnings that say why the fitted numbers may not be trusted."""
+    warnings = []
+    n = result.n_points
+    if n < FEW_POINTS:
+        warnings.append(Notice("few_points", f"only {plural(n, 'validation point')}: intervals "
+                                             f"are unreliable below {FEW_POINTS}"))
+    if result.line.a <= 0:
+        warnings.append(Notice(
+            "nonpositive_a",
+            f"the fitted a is {result.line.a * 100:.2f}% (<= 0): accuracy does not rise as "
+            f"entropy falls, so the law does not describe this run and the ceiling is meaningless",
+        ))
+    low, high = result.entropy_range
+    if high - low < NARROW_ENTROPY:
+        warnings.append(Notice("narrow_entropy_range",
+                               f"entropy spans only {high - low:.3f} nats "
+                               f"({low:.3f}-{high:.3f}): the slope a is poorly determined"))
+    if math.isfinite(result.r2) and result.r2 < POOR_R2 and result.line.a > 0:
+        warnings.append(Notice("poor_fit", f"R^2 is {result.r2:.2f}: entropy explains little of "
+                                           f"the accuracy's variation"))
+    if result.extrapolation > FAR_EXTRAPOLATION:
+        warnings.append(Notice(
+            "far_extrapolation",
+            f"the lowest entropy observed is {low:.3f} nats: H = 0 lies beyond the data by "
+            f"{result.extrapolation:.1f}x the observed range of exp(H), so the ceiling is a long "
+            f"extrapolation",
+        ))
+    ceiling = result.ceiling.estimate
+    reward = result.data.reward
+    if result.line.a > 0 and reward.min() >= 0 and reward.max() <= 1 and not 0 <= ceiling <= 1:
+        warnings.append(Notice("ceiling_out_of_range",
+                               f"the fitted ceiling is {ceiling * 100:.1f}%, outside 0-100%"))
+    return warnings
+
+
+def _estimates(line: Line, draws: Draws, confidence: float):
+    return (Estimate.from_draws(line.a, draws.a, confidence),
+            Estimate.from_draws(line.b, draws.b, confidence),
+            Estimate.from_draws(line.b - line.a, draws.ceiling, confidence))
+
+
+def _pairs_from_arrays(entropy, reward, steps) -> Pairs:
+    entropy = np.asarray(entropy, dtype=float).ravel()
+    reward = np.asarray(reward, dtype=float).ravel()
+    if entropy.shape != reward.shape:
+        raise InputError(f"`entropy` and `reward` must have one length, got {entropy.size} "
+                         f"and {reward.size}")
+    steps = np.arange(entropy.size) if steps is None else np.asarray(steps).ravel()
+    if steps.shape != entropy.shape:
+        raise InputError(f"`steps` must have the length of `entropy`, got {steps.size}")
+    finite = np.isfinite(entropy) & np.isfinite(reward)
+    notes = ()
+    if not finite.all():
+        notes = (Notice("non_finite_values",
+                        f"left out {plural((~finite).sum(), 'point')} with a non-finite entropy "
+                        f"or reward (positions {few(np.flatnonzero(~finite))})"),)
+    steps = steps[finite].astype(np.int64)
+    return Pairs(steps, entropy[finite], reward[finite], steps, notes)
+
+
+def _check_confidence(confidence) -> None:
+    if not (isinstance(confidence, (float, int)) and 0 < confidence < 1):
+        raise InputError(f"`confidence` must be strictly between 0 and 1, got {confidence!r}")
+
+
+def _generator(seed) -> tuple[int | None, np.random.Generator]:
+    """(the seed to print, a Generator). Without a seed one is drawn, so a run can be repeated."""
+    if isinstance(seed, np.random.Generator):
+        return None, seed
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"`seed` must be a non-negative whole number or a numpy Generator, "
+                         f"got {seed!r}")
+    return int(seed), np.random.default_rng(int(seed))

@@ -1,0 +1,45 @@
+"""The text report of a fit."""
+
+from __future__ import annotations
+
+from . import interval, notices, percent, points
+
+
+def format_fit(fit) -> str:
+    """The report of :class:`entropylaw.LawFit`."""
+    level = f"{fit.confidence * 100:g}%"
+    low, high = fit.entropy_range
+    lines = [
+        "Entropy-performance law  R = -a*exp(H) + b",
+        f"  source   {fit.source or '(arrays)'}",
+    ]
+    if fit.entropy_key:
+        lines.append(f"  entropy  {fit.entropy_key}")
+        lines.append(f"  reward   {fit.reward_key}")
+    lines += [
+        f"  points   {fit.n_points} validation points, steps {fit.steps[0]}-{fit.steps[1]}, "
+        f"entropy {low:.3f}-{high:.3f} nats",
+        "",
+        f"  {'':<9}{'estimate':>9}   {level} interval",
+        f"  {'a':<9}{percent(fit.a.estimate):>9}   {interval(fit.a)}",
+        f"  {'b':<9}{percent(fit.b.estimate):>9}   {interval(fit.b)}",
+        f"  {'ceiling':<9}{percent(fit.ceiling.estimate):>9}   {interval(fit.ceiling)}"
+        "   accuracy at H = 0 (b - a)",
+        "",
+        f"  fit      R^2 {fit.r2:.3f}, RMSE {points(fit.rmse)}, residual lag-1 autocorrelation "
+        f"{fit.residual_autocorrelation:.2f}, corr(a, b) {fit.ab_correlation:.2f}",
+        f"  H = 0    {fit.extrapolation:.2f}x the observed exp(H) range below the data "
+        f"(lowest entropy {low:.3f} nats)",
+        f"  method   {fit.interval_method}: {_describe(fit.interval_method)}; "
+        f"{fit.n_resamples:,} draws" + (f", seed {fit.seed}" if fit.seed is not None else ""),
+    ]
+    lines += notices("Warnings", fit.warnings)
+    lines += notices("Notes", fit.notes)
+    return "\n".join(lines)
+
+
+def _describe(method: str) -> str:
+    from ..law.resampling import SCHEMES
+
+    scheme = SCHEMES.get(method)
+    return scheme.description if scheme else method
