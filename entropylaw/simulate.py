@@ -44,13 +44,13 @@ def simulate_run(
 ) -> Run:
     """A run following ``R = -a exp(H) + b`` exactly, plus noise.
 
-    Entropy is logged at steps 1..n_steps (with relative noise ``entropy_noise``); validation at
+    Entropy is logged at steps 0..n_steps (with relative noise ``entropy_noise``); validation at
     steps 0, validate_every, ..., with AR(1) noise of marginal sd ``noise_sd``. The validation
     accuracy uses the true entropy at its step. The truth is kept in ``run.metadata['truth']``.
     """
     rng = np.random.default_rng(seed)
     kwargs = dict(start=entropy_start, end=entropy_end, decay=entropy_decay, n_steps=n_steps)
-    h_steps = np.arange(1, n_steps + 1)
+    h_steps = np.arange(0, n_steps + 1)
     h_true = entropy_curve(h_steps, **kwargs)
     h_logged = h_true * (1.0 + entropy_noise * rng.standard_normal(h_steps.size))
     r_steps = np.arange(0, n_steps + 1, validate_every)

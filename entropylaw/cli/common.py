@@ -21,24 +21,26 @@ app = typer.Typer(
 
 # Options shared by every command that reads runs.
 Source = Annotated[str, typer.Argument(help="A run: CSV file, log, or tracker address.",
-                                       show_default=False)]
+                                       metavar="SOURCE", show_default=False)]
 EntropyKey = Annotated[str | None, typer.Option(
-    "--entropy-key", help="Entropy key (default: detected from the framework's names).")]
+    "--entropy-key", metavar="KEY", help="Entropy key (default: detected from the framework's names).")]
 RewardKey = Annotated[list[str] | None, typer.Option(
-    "--reward-key", help="Validation key; repeat to give several (with --reward-mean).")]
+    "--reward-key", metavar="KEY", help="Validation key; repeat to give several (with --reward-mean).")]
 RewardMean = Annotated[bool, typer.Option(
     "--reward-mean", help="Average several validation keys.")]
 StepKey = Annotated[str | None, typer.Option(
-    "--step-key", help="Step column (default: detected).")]
+    "--step-key", metavar="KEY", help="Step column (default: detected).")]
 EntropyWindow = Annotated[int, typer.Option(
-    "--entropy-window", min=1, help="Pair each validation point with the mean of the last K "
+    "--entropy-window", min=1, metavar="K", help="Pair each validation point with the mean of the last K "
                                     "logged entropy values.")]
 Confidence = Annotated[float, typer.Option(
-    "--confidence", min=0.0, max=1.0, help="Confidence level of the intervals.")]
+    "--confidence", metavar="LEVEL", help="Confidence level of the intervals, in (0, 1).")]
 Method = Annotated[str, typer.Option(
-    "--method", help="Interval scheme: ar1 (serially correlated noise), block, or iid.")]
-Resamples = Annotated[int, typer.Option("--n-resamples", min=100, help="Number of draws.")]
-Seed = Annotated[int | None, typer.Option("--seed", min=0, help="Seed for reproducible draws.")]
+    "--method", metavar="METHOD", help="Interval scheme: ar1 (serially correlated noise), block, or iid.")]
+Resamples = Annotated[int, typer.Option("--n-resamples", min=100, metavar="N",
+                                           help="Number of draws.")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, metavar="SEED",
+                                             help="Seed for reproducible draws.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")]
 
 

@@ -93,35 +93,33 @@ def ols_covariances(projector: np.ndarray, rho: np.ndarray) -> np.ndarray:
 def optimal_block_length(values) -> int:
     """Circular block bootstrap block length by Politis & White (2004).
 
-    With the correction of Patton, Politis & White (2009); flat-top lag window of Politis &
-    Romano (1995). Returns a whole number of points, at least 1 and at most min(3 sqrt(n), n/3).
+    With the correction of Patton, Politis & White (2009) and the lag choice of Patton's
+    reference code (as in ``arch.bootstrap.optimal_block_length``): ``m`` is the first lag
+    starting ``K_N = 5`` consecutive autocorrelations inside ``+-2 sqrt(log10(n) / n)``; the
+    flat-top window of Politis & Romano (1995) runs to ``M = 2m``. Returns a whole number of
+    points, rounded up, between 1 and ``ceil(min(3 sqrt(n), n / 3))``.
     """
     values = np.asarray(values, dtype=float)
     n = values.size
     if n < 4:
         return 1
     centred = values - values.mean()
-    k_n = max(5, math.ceil(math.sqrt(math.log10(n))))
+    k_n = max(5, int(math.log10(n)))
     m_max = min(math.ceil(math.sqrt(n)) + k_n, n - 1)
-    autocov = np.array([centred[: n - k] @ centred[k:] / n for k in range(m_max + 1)])
+    autocov = np.array([centred[k:] @ centred[: n - k] / n for k in range(m_max + 1)])
     if autocov[0] <= 0:
         return 1
-    autocorr = autocov[1:] / autocov[0]
-    threshold = 2.0 * math.sqrt(math.log10(n) / n)
-    m_hat = m_max
-    for m in range(0, m_max - k_n + 1):
-        if np.all(np.abs(autocorr[m : m + k_n]) < threshold):
-            m_hat = max(m, 1)
-            break
-    big_m = min(2 * m_hat, m_max)
-    lags = np.arange(-big_m, big_m + 1)
-    ratio = np.abs(lags) / big_m
-    window = np.where(ratio <= 0.5, 1.0, np.where(ratio <= 1.0, 2.0 * (1.0 - ratio), 0.0))
-    gamma = autocov[np.abs(lags)]
-    g_hat = float((window * np.abs(lags) * gamma).sum())
-    spectrum0 = float((window * gamma).sum())
-    d_circular = 4.0 / 3.0 * spectrum0**2
-    if d_circular <= 0:
+    significant = np.abs(autocov / autocov[0]) >= 2.0 * math.sqrt(math.log10(n) / n)
+    m_hat = next((m for m in range(1, m_max - k_n + 2) if not significant[m : m + k_n].any()),
+                 None)
+    big_m = min(2 * max(m_hat, 1), m_max) if m_hat is not None else m_max
+    lags = np.arange(1, big_m + 1)
+    ratio = lags / big_m
+    window = np.where(ratio <= 0.5, 1.0, 2.0 * (1.0 - ratio))
+    g_hat = float(2.0 * (window * lags * autocov[1 : big_m + 1]).sum())
+    long_run = float(autocov[0] + 2.0 * (window * autocov[1 : big_m + 1]).sum())
+    if long_run <= 0:
         return 1
-    length = (2.0 * g_hat**2 / d_circular) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
-    return int(np.clip(math.ceil(length), 1, max(1, min(3 * math.sqrt(n), n / 3))))
+    length = (2.0 * g_hat**2 / (4.0 / 3.0 * long_run**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    upper = math.ceil(min(3.0 * math.sqrt(n), n / 3.0))
+    return int(np.clip(math.ceil(length), 1, upper))

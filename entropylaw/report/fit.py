@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import interval, notices, percent, points
 
 
@@ -28,8 +30,8 @@ def format_fit(fit) -> str:
         "",
         f"  fit      R^2 {fit.r2:.3f}, RMSE {points(fit.rmse)}, residual lag-1 autocorrelation "
         f"{fit.residual_autocorrelation:.2f}, corr(a, b) {fit.ab_correlation:.2f}",
-        f"  H = 0    {fit.extrapolation:.2f}x the observed exp(H) range below the data "
-        f"(lowest entropy {low:.3f} nats)",
+        f"  H = 0    {math.exp(low) - 1:.3f} beyond the data in exp(H), {fit.extrapolation:.2f}x "
+        f"its observed range (lowest entropy {low:.3f} nats)",
         f"  method   {fit.interval_method}: {_describe(fit.interval_method)}; "
         f"{fit.n_resamples:,} draws" + (f", seed {fit.seed}" if fit.seed is not None else ""),
     ]

@@ -97,8 +97,8 @@ def build_log(
         total = sum(duplicates.values())
         notes.append(Notice(
             "duplicate_steps",
-            f"{plural(total, 'repeated step')} in {plural(len(duplicates), 'key')} "
-            f"({few(duplicates, 3)}): kept the last value logged for each step",
+            f"{plural(len(duplicates), 'key')} ({few(duplicates, 3)}) logged a step more than "
+            f"once: kept the last value of each step, dropped {plural(total, 'earlier value')}",
         ))
     return Log(source, series, tuple(notes), dict(metadata or {}), step_key)
 

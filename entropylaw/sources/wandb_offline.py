@@ -1,0 +1,222 @@
+"""W&B offline runs: ``wandb/offline-run-<date>-<id>/run-<id>.wandb``, read without the SDK's
+reader (``wandb.sdk.internal.datastore`` is not shipped from wandb 0.30 on).
+
+The file's framing is read by :mod:`.wandb_file`; each payload is a protobuf ``Record`` from
+``wandb.proto.wandb_internal_pb2``. History records hold one logged row: items with a ``key``
+(or ``nested_key`` parts, joined with '.') and a JSON value, among them ``_step``. Each key is
+placed on its own step axis: the ``step_metric`` given to ``define_metric`` for it or a glob
+matching it (TRL/HF: ``train/global_step``; slime: ``train/step``, ``eval/step``), else
+``_step``; ``step_key`` puts every key on one axis instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from .._text import few, listing, plural
+from ..errors import InputError, require
+from ..results import Notice
+from .log import Log, build_log
+from .wandb_file import payloads
+
+ROW_STEP = "_step"
+
+
+def run_files(path: Path) -> list[Path]:
+    """The ``.wandb`` files ``path`` names: the file, a run directory's, or one per run of a
+    ``wandb/`` folder (or of the ``wandb/`` folder inside ``path``)."""
+    if path.is_file():
+        return [path]
+    own = sorted(path.glob("*.wandb"))
+    if own:
+        return own
+    found = []
+    for folder in (path, path / "wandb"):
+        if not folder.is_dir():
+            continue
+        for child in sorted(folder.iterdir()):
+            if child.is_dir() and not child.is_symlink():  # skip wandb/latest-run
+                found.extend(sorted(child.glob("*.wandb")))
+    return found
+
+
+def read_wandb_offline(path, *, step_key: str | None = None) -> Log:
+    """Read every numeric key of one offline run (its directory or its ``.wandb`` file)."""
+    path = Path(path)
+    files = run_files(path)
+    if not files:
+        raise InputError(f"{path}: no W&B run file (run-<id>.wandb) in it or in its runs")
+    if len(files) > 1:
+        runs = ", ".join(str(f.parent.relative_to(path)) for f in files)
+        raise InputError(f"{path}: holds {len(files)} W&B runs ({runs}); name one")
+    return _read_file(files[0], str(path), step_key)
+
+
+def _read_file(file: Path, source: str, step_key: str | None) -> Log:
+    pb = require("wandb.proto.wandb_internal_pb2", extra="wandb", purpose="Reading W&B runs")
+    data = file.read_bytes()
+    try:
+        chunks, stop = payloads(data)
+    except ValueError as exc:
+        raise InputError(f"{file}: {exc}") from None
+    reader = _Reader(step_key)
+    unreadable = 0
+    for payload in chunks:
+        record = pb.Record()
+        try:
+            record.ParseFromString(payload)
+        except Exception:  # protobuf's DecodeError; the chunk passed its checksum
+            unreadable += 1
+            continue
+        reader.add(record)
+    notes = reader.notes()
+    if stop is not None:
+        notes.insert(0, Notice("truncated_file",
+                               f"{file.name} stops at byte {stop.offset:,} of {stop.size:,}: "
+                               f"{stop.reason}; read the {plural(len(chunks), 'record')} "
+                               f"before it"))
+    if unreadable:
+        notes.append(Notice("unreadable_records",
+                            f"skipped {plural(unreadable, 'record')} that did not decode"))
+    if not reader.records:
+        raise InputError(f"{file}: the run logged no numeric history"
+                         + (f" ({stop.reason} at byte {stop.offset:,})" if stop else ""))
+    return build_log(source, records=reader.records, notes=notes, metadata=reader.metadata,
+                     step_key=reader.main_axis())
+
+
+class _Reader:
+    """Accumulates history rows, metric definitions and run facts, record by record."""
+
+    def __init__(self, step_key: str | None):
+        self.step_key = step_key
+        self.records: list[tuple[str, int, float]] = []
+        self.metadata: dict = {"format": "wandb offline"}
+        self.exact: dict[str, str] = {}
+        self.globs: list[tuple[str, str]] = []
+        self.axis: dict[str, str] = {}
+        self.rows = 0
+        self.finished = False
+        self.non_numeric: set[str] = set()
+        self.no_step: Counter = Counter()
+        self.fractional: Counter = Counter()
+
+    def add(self, record) -> None:
+        kind = record.WhichOneof("record_type")
+        if kind == "history":
+            self._row(record.history)
+        elif kind == "metric":
+            self._metric(record.metric)
+        elif kind == "run":
+            run = record.run
+            self.metadata.update(run_id=run.run_id, name=run.display_name or None,
+                                 project=run.project or None, entity=run.entity or None)
+        elif kind == "exit":
+            self.finished = True
+            self.metadata["exit_code"] = record.exit.exit_code
+
+    def _metric(self, metric) -> None:
+        if metric.glob_name:
+            self.globs.append((metric.glob_name, metric.step_metric))
+        elif metric.name:
+            self.exact[metric.name] = metric.step_metric
+        self.axis.clear()
+
+    def _axis_of(self, key: str) -> str:
+        if self.step_key:
+            return self.step_key
+        axis = self.axis.get(key)
+        if axis is None:
+            axis = self.exact.get(key) or ""
+            if key not in self.exact and not key.startswith("_"):
+                axis = next((m for g, m in reversed(self.globs) if fnmatchcase(key, g)), "")
+            self.axis[key] = axis = axis or ROW_STEP
+        return axis
+
+    def _row(self, history) -> None:
+        self.rows += 1
+        row: dict[str, float] = {}
+        for item in history.item:
+            key = item.key or ".".join(item.nested_key)
+            value = _value(item)
+            if value is None:
+                self.non_numeric.add(key)
+            else:
+                row[key] = value
+        for key, value in row.items():
+            if key == ROW_STEP:
+                continue
+            axis = self._axis_of(key)
+            step = row.get(axis)
+            if step is None or not math.isfinite(step):
+                self.no_step[key] += 1
+            elif step != int(step):
+                self.fractional[axis] += 1
+            else:
+                self.records.append((key, int(step), value))
+
+    def axes(self) -> Counter:
+        """How many metric keys (not internal keys, not step axes themselves) use each axis."""
+        keys = {key for key, _, _ in self.records if not key.startswith("_")}
+        axes = {key: self._axis_of(key) for key in keys}
+        return Counter(axis for key, axis in axes.items() if key not in axes.values())
+
+    def main_axis(self) -> str:
+        axes = self.axes()
+        return axes.most_common(1)[0][0] if axes else ROW_STEP
+
+    def notes(self) -> list[Notice]:
+        notes = [Notice("read_rows", f"read {plural(self.rows, 'history row')}")]
+        axes = self.axes()
+        if len(axes) > 1:
+            notes.append(Notice("step_axes",
+                                f"keys are on {len(axes)} step axes (define_metric): "
+                                + ", ".join(f"{axis} ({plural(n, 'key')})"
+                                            for axis, n in axes.most_common())
+                                + "; steps on different axes may be in different units: "
+                                  "--step-key _step puts every key on W&B's row counter"))
+        if self.no_step:
+            notes.append(Notice("values_without_step",
+                                f"skipped {plural(sum(self.no_step.values()), 'value')} logged in "
+                                f"rows without their step axis ({few(self.no_step, 3)})"))
+        if self.fractional:
+            notes.append(Notice("fractional_steps",
+                                f"skipped {plural(sum(self.fractional.values()), 'value')} whose "
+                                f"step ({listing(self.fractional)}) was not a whole number"))
+        if self.non_numeric:
+            notes.append(Notice("non_numeric_keys",
+                                f"ignored {plural(len(self.non_numeric), 'non-numeric key')}: "
+                                f"{listing(sorted(self.non_numeric))}"))
+        if not self.finished:
+            notes.append(Notice("unfinished_run",
+                                "the run has no exit record (it crashed or is still running); "
+                                "W&B writes a step only when the next one begins, so the last "
+                                "step logged may be missing"))
+        return notes
+
+
+def _value(item) -> float | None:
+    """A history item's value as a float, or None when it is not a number."""
+    kind = item.WhichOneof("value")
+    if kind == "number":
+        return item.number
+    if kind == "integer":
+        return float(item.integer)
+    text = item.json if kind == "json" else item.value_json
+    if kind not in (None, "json"):
+        return None
+    try:
+        return float(text)  # fast path; also reads NaN, Infinity, -Infinity
+    except ValueError:
+        pass
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

@@ -1,0 +1,222 @@
+"""The law's fit against certified reference data and simulated runs with known coefficients."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import entropylaw
+from entropylaw.errors import FitError, InputError
+from entropylaw.law.autocorr import ar1_likelihood, ols_covariances, optimal_block_length
+from entropylaw.law.linear import fit_line, lag1_autocorrelation
+from entropylaw.simulate import ar1_noise, entropy_curve, simulate_run
+
+NORRIS = np.loadtxt(Path(__file__).parent / "data" / "nist_norris.dat")
+
+
+def norris_fit(**options):
+    """Norris as the law: y = B0 + B1 x is R = b - a exp(H) with H = ln x, b = B0, a = -B1."""
+    y, x = NORRIS.T
+    return entropylaw.fit(entropy=np.log(x), reward=y, seed=0, **options)
+
+
+def test_closed_form_matches_nist_norris_certified_values():
+    y, x = NORRIS.T
+    line = fit_line(x, y)
+    assert line.b == pytest.approx(-0.262323073774029, rel=1e-12)
+    assert -line.a == pytest.approx(1.00211681802045, rel=1e-12)
+    assert line.r2 == pytest.approx(0.999993745883712, rel=1e-12)
+    assert math.sqrt(line.rss / (line.n - 2)) == pytest.approx(0.884796396144373, rel=1e-12)
+
+
+def test_ols_covariance_at_zero_correlation_is_the_certified_standard_errors():
+    y, x = NORRIS.T
+    line = fit_line(x, y)
+    covariance = ols_covariances(line.projector(), [0.0])[0] * line.rss / (line.n - 2)
+    assert math.sqrt(covariance[0, 0]) == pytest.approx(0.232818234301152, rel=1e-10)
+    assert math.sqrt(covariance[1, 1]) == pytest.approx(0.429796848199937e-03, rel=1e-10)
+
+
+def test_fit_through_the_public_api_reproduces_norris():
+    result = norris_fit()
+    assert result.b.estimate == pytest.approx(-0.262323073774029, rel=1e-12)
+    assert result.a.estimate == pytest.approx(-1.00211681802045, rel=1e-12)
+    assert result.ceiling.estimate == pytest.approx(-0.262323073774029 + 1.00211681802045)
+
+
+@pytest.mark.parametrize("rho", [-0.5, 0.0, 0.6, 0.95])
+def test_ols_covariances_equal_the_dense_matrix_product(rho):
+    projector = np.random.default_rng(3).standard_normal((2, 40))
+    lags = np.abs(np.subtract.outer(np.arange(40), np.arange(40)))
+    sigma = rho**lags / (1 - rho**2)
+    expected = projector @ sigma @ projector.T
+    assert np.allclose(ols_covariances(projector, [rho])[0], expected, rtol=1e-10, atol=1e-12)
+
+
+def test_restricted_likelihood_recovers_a_known_correlation():
+    rng = np.random.default_rng(11)
+    x = np.exp(entropy_curve(np.arange(400), n_steps=400))
+    y = 0.8 - 0.3 * x + ar1_noise(400, sd=0.01, autocorrelation=0.7, rng=rng)
+    likelihood = ar1_likelihood(x, y)
+    assert likelihood.mode == pytest.approx(0.7, abs=0.08)
+    assert likelihood.weights.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.5, 0.8])
+def test_block_length_follows_politis_white_theory_for_ar1(rho):
+    # For AR(1), the optimal circular block length is (6 rho^2 / (1 - rho^2)^2)^(1/3) n^(1/3).
+    n = 20_000
+    theory = (6 * rho**2 / (1 - rho**2) ** 2) ** (1 / 3) * n ** (1 / 3)
+    lengths = [optimal_block_length(ar1_noise(n, sd=1, autocorrelation=rho,
+                                              rng=np.random.default_rng(seed)))
+               for seed in range(3)]
+    assert np.median(lengths) == pytest.approx(theory, rel=0.15)
+
+
+def test_block_length_is_one_for_independent_noise():
+    noise = np.random.default_rng(5).standard_normal(500)
+    assert optimal_block_length(noise) <= 2
+
+
+def test_lag1_autocorrelation_of_ar1_noise():
+    noise = ar1_noise(20_000, sd=1, autocorrelation=0.6, rng=np.random.default_rng(2))
+    assert lag1_autocorrelation(noise) == pytest.approx(0.6, abs=0.02)
+    assert math.isnan(lag1_autocorrelation([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("method", ["ar1", "block", "iid"])
+def test_simulated_run_recovers_known_coefficients(method):
+    run = simulate_run(a=0.25, b=0.75, noise_sd=0.01, noise_autocorrelation=0.3, seed=4)
+    result = entropylaw.fit(run, method=method, n_resamples=2000, seed=1)
+    assert result.a.estimate == pytest.approx(0.25, abs=0.02)
+    assert result.b.estimate == pytest.approx(0.75, abs=0.02)
+    assert result.ceiling.contains(0.50)
+    assert result.a.lower < result.a.estimate < result.a.upper
+    assert result.interval_method == method
+    assert result.n_points == 61
+    assert result.warnings == ()
+
+
+def test_ar1_intervals_widen_with_serial_correlation():
+    common = dict(a=0.3, b=0.8, noise_sd=0.015, n_steps=350, validate_every=10, seed=8)
+    independent = entropylaw.fit(simulate_run(noise_autocorrelation=0.0, **common), seed=0)
+    correlated = entropylaw.fit(simulate_run(noise_autocorrelation=0.8, **common), seed=0)
+    iid = entropylaw.fit(simulate_run(noise_autocorrelation=0.8, **common), method="iid", seed=0)
+    width = lambda fit: fit.ceiling.upper - fit.ceiling.lower  # noqa: E731
+    assert width(correlated) > 1.5 * width(iid)
+    assert correlated.noise_autocorrelation > 0.4 > independent.noise_autocorrelation
+
+
+def test_another_confidence_reuses_the_draws():
+    result = entropylaw.fit(simulate_run(seed=2), n_resamples=4000, seed=3)
+    narrower = result.at(0.5)
+    assert narrower.draws is result.draws
+    assert narrower.confidence == 0.5
+    assert result.ceiling.lower < narrower.ceiling.lower < narrower.ceiling.upper \
+        < result.ceiling.upper
+    tail = np.quantile(result.draws.ceiling, [0.25, 0.75])
+    assert (narrower.ceiling.lower, narrower.ceiling.upper) == pytest.approx(tuple(tail))
+
+
+def test_seed_makes_draws_reproducible_and_is_reported():
+    run = simulate_run(seed=2)
+    first, second = (entropylaw.fit(run, n_resamples=500, seed=42) for _ in range(2))
+    assert np.array_equal(first.draws.a, second.draws.a)
+    assert first.seed == 42
+    unseeded = entropylaw.fit(run, n_resamples=500)
+    again = entropylaw.fit(run, n_resamples=500, seed=unseeded.seed)
+    assert np.array_equal(unseeded.draws.b, again.draws.b)
+    generator = entropylaw.fit(run, n_resamples=500, seed=np.random.default_rng(42))
+    assert generator.seed is None
+
+
+def test_predict_gives_the_line_and_observation_bands_wider_than_mean_bands():
+    result = entropylaw.fit(simulate_run(a=0.3, b=0.8, seed=6), seed=0)
+    entropy = np.array([0.0, 0.5, 1.0])
+    mean = result.predict(entropy, kind="mean")
+    observation = result.predict(entropy)
+    assert list(mean.columns) == ["entropy", "reward", "reward_lower", "reward_upper"]
+    assert np.allclose(mean.reward, result.b.estimate - result.a.estimate * np.exp(entropy))
+    assert mean.reward[0] == pytest.approx(result.ceiling.estimate)
+    assert mean.reward_lower[0] == pytest.approx(result.ceiling.lower)
+    assert (observation.reward_upper - observation.reward_lower
+            > mean.reward_upper - mean.reward_lower).all()
+    with pytest.raises(InputError, match="`kind` must be in"):
+        result.predict(entropy, kind="median")
+
+
+def test_observation_band_holds_new_measurements_at_the_nominal_rate():
+    run = simulate_run(a=0.3, b=0.8, noise_sd=0.02, seed=12)
+    result = entropylaw.fit(run, confidence=0.9, seed=0)
+    rng = np.random.default_rng(13)
+    entropy = rng.uniform(0.05, 1.0, 4000)
+    new = 0.8 - 0.3 * np.exp(entropy) + rng.normal(0, 0.02, entropy.size)
+    band = result.predict(entropy)
+    inside = ((band.reward_lower <= new) & (new <= band.reward_upper)).mean()
+    assert 0.84 <= inside <= 0.96
+
+
+def test_nonpositive_a_is_a_warning_not_a_confident_number():
+    rng = np.random.default_rng(0)
+    entropy = np.linspace(1.0, 0.1, 30)
+    reward = 0.3 + 0.1 * np.exp(entropy) + rng.normal(0, 0.005, 30)  # accuracy falls with entropy
+    result = entropylaw.fit(entropy=entropy, reward=reward, seed=0)
+    codes = [w.code for w in result.warnings]
+    assert "nonpositive_a" in codes
+    assert result.a.estimate < 0
+
+
+def test_few_points_warning_below_eight():
+    entropy = np.array([1.0, 0.8, 0.6, 0.45, 0.3])
+    reward = 0.8 - 0.3 * np.exp(entropy) + np.array([0.001, -0.002, 0.0, 0.002, -0.001])
+    result = entropylaw.fit(entropy=entropy, reward=reward, seed=0)
+    assert [w.code for w in result.warnings] == ["few_points"]
+    assert "only 5 validation points" in result.warnings[0].message
+
+
+def test_far_extrapolation_and_narrow_range_warnings():
+    entropy = np.linspace(1.2, 1.17, 20)
+    reward = 0.8 - 0.3 * np.exp(entropy) + np.random.default_rng(1).normal(0, 1e-4, 20)
+    codes = {w.code for w in entropylaw.fit(entropy=entropy, reward=reward, seed=0).warnings}
+    assert {"far_extrapolation", "narrow_entropy_range"} <= codes
+
+
+def test_fewer_than_three_points_is_an_error():
+    with pytest.raises(FitError, match="need at least 3 validation points to fit the law, got 2"):
+        entropylaw.fit(entropy=[1.0, 0.5], reward=[0.3, 0.4])
+
+
+def test_constant_entropy_is_an_error():
+    with pytest.raises(FitError, match="entropy is constant across all 4 points"):
+        entropylaw.fit(entropy=[0.5] * 4, reward=[0.1, 0.2, 0.3, 0.4])
+
+
+def test_non_finite_array_values_are_left_out_and_reported():
+    entropy = np.array([1.0, 0.8, np.nan, 0.5, 0.4, np.inf, 0.3])
+    reward = 0.8 - 0.3 * np.exp(np.nan_to_num(entropy, posinf=0.0))
+    result = entropylaw.fit(entropy=entropy, reward=reward, seed=0)
+    assert result.n_points == 5
+    assert result.notes[0].code == "non_finite_values"
+    assert "positions 2, 5" in result.notes[0].message
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(confidence=1.5), "`confidence` must be strictly between 0 and 1, got 1.5"),
+        (dict(method="bca"), "`method` must be one of {'ar1', 'block', 'iid'}, got 'bca'"),
+        (dict(n_resamples=10), "`n_resamples` must be a whole number >= 100, got 10"),
+        (dict(seed=-1), "`seed` must be a non-negative whole number"),
+    ],
+)
+def test_bad_options_name_the_argument(options, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace("{", r"\{")):
+        entropylaw.fit(entropy=[1.0, 0.5, 0.2], reward=[0.3, 0.4, 0.5], **options)
+
+
+def test_run_and_arrays_together_is_an_error():
+    with pytest.raises(InputError, match="not both"):
+        entropylaw.fit(simulate_run(), entropy=[1.0], reward=[0.5])
