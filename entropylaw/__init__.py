@@ -10,6 +10,7 @@ import importlib
 __all__ = [
     "EntropyLawError",
     "Estimate",
+    "FamilyFit",
     "FitError",
     "InputError",
     "LawFit",
@@ -18,6 +19,7 @@ __all__ = [
     "Run",
     "__version__",
     "fit",
+    "fit_family",
     "read",
     "simulate_run",
 ]
@@ -34,6 +36,8 @@ _WHERE = {
     "FitError": "entropylaw.errors",
     "MissingDependencyError": "entropylaw.errors",
     "simulate_run": "entropylaw.simulate",
+    "fit_family": "entropylaw.family.fitting",
+    "FamilyFit": "entropylaw.family.fitting",
 }
 
 

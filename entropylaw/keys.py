@@ -22,6 +22,14 @@ STEP_KEYS: tuple[str, ...] = (
 )
 
 
+# Step axes a framework gives one family of keys (``define_metric("eval/*",
+# step_metric="eval/step")``): OpenRLHF ``eval/global_step`` (global steps, like
+# ``train/global_step``); slime ``eval/step`` and ``rollout/step`` (rollout ids, while its
+# ``train/step`` counts optimizer steps: different units).
+FAMILY_AXES: tuple[str, ...] = ("global_step", "step")
+ROW_STEP = "_step"
+
+
 @dataclass(frozen=True)
 class EntropyKey:
     key: str
@@ -71,6 +79,21 @@ def is_step_key(key: str) -> bool:
     return key in STEP_KEYS
 
 
+def is_axis_key(key: str) -> bool:
+    """A step axis: a known step column, or a key family's own (``eval/step``, ...)."""
+    return is_step_key(key) or key.rsplit("/", 1)[-1] in FAMILY_AXES
+
+
+def family_axes(key: str, keys) -> list[str]:
+    """The step axes of ``key``'s family present in ``keys``: ``eval/x`` -> ``eval/global_step``,
+    ``eval/step``."""
+    if "/" not in key:
+        return []
+    family = key.split("/", 1)[0]
+    present = set(keys)
+    return [axis for axis in (f"{family}/{name}" for name in FAMILY_AXES) if axis in present]
+
+
 def find_step_key(keys) -> str | None:
     """The preferred step column among ``keys``, or None."""
     present = set(keys)
@@ -103,10 +126,28 @@ def reward_candidates(keys) -> list[str]:
 
 def role(key: str) -> str | None:
     """'step', 'entropy', 'reward' or None: what a key most likely holds."""
+    return describe(key).role
+
+
+@dataclass(frozen=True)
+class KeyRole:
+    """What a key most likely holds, and for which framework."""
+
+    role: str | None
+    framework: str | None = None
+    approximate: bool = False
+
+
+def describe(key: str) -> KeyRole:
+    """The role of ``key`` ('step', 'entropy', 'reward' or None) and the framework naming it so."""
     if is_step_key(key):
-        return "step"
-    if any(entry.key == key for entry in ENTROPY_KEYS):
-        return "entropy"
-    if reward_match(key) is not None:
-        return "reward"
-    return None
+        return KeyRole("step")
+    entry = next((entry for entry in ENTROPY_KEYS if entry.key == key), None)
+    if entry is not None:
+        return KeyRole("entropy", entry.framework, entry.approximate)
+    found = reward_match(key)
+    if found is not None:
+        return KeyRole("reward", found[0])
+    if is_axis_key(key):
+        return KeyRole("step")
+    return KeyRole(None)

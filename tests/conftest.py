@@ -15,7 +15,7 @@ REAL_LOGS = ROOT.parent / "shared" / "real_logs"
 def real_logs() -> Path:
     """The folder of real public training logs beside the checkout (skips when absent)."""
     if not REAL_LOGS.is_dir():
-        pytest.skip(f"real logs not found at {REAL_LOGS} (they live in ../shared, beside a checkout)")
+        pytest.skip(f"real logs not found at {REAL_LOGS} (../shared sits beside a checkout)")
     return REAL_LOGS
 
 

@@ -220,3 +220,38 @@ def test_bad_options_name_the_argument(options, message):
 def test_run_and_arrays_together_is_an_error():
     with pytest.raises(InputError, match="not both"):
         entropylaw.fit(simulate_run(), entropy=[1.0], reward=[0.5])
+
+
+@pytest.mark.parametrize("relative", [0.0, 0.03, 0.08])
+def test_entropy_noise_is_recovered_from_the_dense_series(relative):
+    run = simulate_run(entropy_noise=relative, n_steps=1000, seed=3)
+    result = entropylaw.fit(run, n_resamples=200, seed=0)
+    assert result.entropy_noise == pytest.approx(relative, rel=0.08, abs=1e-3)
+    assert result.to_dict()["entropy_noise"] == result.entropy_noise
+
+
+def test_entropy_noise_widens_a_and_b_and_new_measurement_bands():
+    run = simulate_run(entropy_noise=0.08, seed=3)
+    noisy = entropylaw.fit(run, seed=0)
+    ignored = entropylaw.fit(run, seed=0, entropy_noise=0.0)
+    assert noisy.a.std_error > ignored.a.std_error
+    wide, narrow = noisy.predict([1.0]), ignored.predict([1.0])
+    width = lambda band: float((band.reward_upper - band.reward_lower)[0])  # noqa: E731
+    assert width(wide) > width(narrow)
+    with pytest.raises(InputError, match="`entropy_noise` must be 'auto' or a number >= 0"):
+        entropylaw.fit(run, entropy_noise="high")
+
+
+def test_poor_fit_needs_both_low_r2_and_an_a_indistinguishable_from_zero():
+    rng = np.random.default_rng(4)
+    entropy = np.linspace(0.3, 0.05, 40)
+    weak = entropylaw.fit(entropy=entropy, seed=0,
+                          reward=0.6 - 0.02 * np.exp(entropy) + rng.normal(0, 0.01, 40))
+    assert weak.r2 < 0.5 and weak.a.lower < 0 < weak.a.estimate
+    assert [w.code for w in weak.warnings] == ["poor_fit"]
+    # A real signal under large noise: low R^2, yet a clearly above zero: no warning.
+    entropy = np.linspace(0.4, 0.02, 200)
+    noisy = 0.9 - 0.3 * np.exp(entropy) + rng.normal(0, 0.06, 200)
+    result = entropylaw.fit(entropy=entropy, reward=noisy, seed=0)
+    assert result.r2 < 0.5 and result.a.lower > 0
+    assert result.warnings == ()

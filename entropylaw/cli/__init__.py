@@ -11,7 +11,12 @@ from typing import Annotated
 
 import typer
 
-from . import fit  # noqa: F401  (registers the command)
+from . import (
+    family,  # noqa: F401  (registers the command)
+    fit,  # noqa: F401  (registers the command)
+    importing,  # noqa: F401  (registers the command)
+    keys,  # noqa: F401  (registers the command)
+)
 from .common import app
 
 __all__ = ["app", "run"]

@@ -23,25 +23,35 @@ app = typer.Typer(
 Source = Annotated[str, typer.Argument(help="A run: CSV file, log, or tracker address.",
                                        metavar="SOURCE", show_default=False)]
 EntropyKey = Annotated[str | None, typer.Option(
-    "--entropy-key", metavar="KEY", help="Entropy key (default: detected from the framework's names).")]
+    "--entropy-key", metavar="KEY",
+    help="Entropy key (default: detected from the framework's names).")]
 RewardKey = Annotated[list[str] | None, typer.Option(
-    "--reward-key", metavar="KEY", help="Validation key; repeat to give several (with --reward-mean).")]
+    "--reward-key", metavar="KEY",
+    help="Validation key; repeat to give several (with --reward-mean).")]
 RewardMean = Annotated[bool, typer.Option(
     "--reward-mean", help="Average several validation keys.")]
 StepKey = Annotated[str | None, typer.Option(
     "--step-key", metavar="KEY", help="Step column (default: detected).")]
+TrackingUri = Annotated[str | None, typer.Option(
+    "--tracking-uri", metavar="URI", help="MLflow tracking store for mlflow: sources (sqlite:///"
+                                          "mlflow.db, http://host:5000, ./mlruns); default: "
+                                          "$MLFLOW_TRACKING_URI.")]
 EntropyWindow = Annotated[int, typer.Option(
-    "--entropy-window", min=1, metavar="K", help="Pair each validation point with the mean of the last K "
-                                    "logged entropy values.")]
+    "--entropy-window", min=1, metavar="K",
+    help="Pair each validation point with the mean of the last K logged entropy values.")]
 Confidence = Annotated[float, typer.Option(
     "--confidence", metavar="LEVEL", help="Confidence level of the intervals, in (0, 1).")]
 Method = Annotated[str, typer.Option(
-    "--method", metavar="METHOD", help="Interval scheme: ar1 (serially correlated noise), block, or iid.")]
+    "--method", metavar="METHOD",
+    help="Interval scheme: ar1 (serially correlated noise), block, or iid.")]
 Resamples = Annotated[int, typer.Option("--n-resamples", min=100, metavar="N",
                                            help="Number of draws.")]
 Seed = Annotated[int | None, typer.Option("--seed", min=0, metavar="SEED",
                                              help="Seed for reproducible draws.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")]
+Plot = Annotated[str | None, typer.Option(
+    "--plot", metavar="PATH", help="Also draw the result to PATH; its extension (.png, .svg, "
+                                   ".pdf) sets the format.")]
 
 
 def user_errors(command):
@@ -76,6 +86,22 @@ def emit(result, as_json: bool) -> None:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         typer.echo(str(result))
+
+
+def check_plot(path) -> None:
+    """Fail before any work when --plot names a file no figure can be written to."""
+    if path is not None:
+        from ..plot import figure_format
+
+        figure_format(path)
+
+
+def save_plot(result, path, **options) -> None:
+    """Draw ``result`` to ``path`` when --plot was given (``options`` go to its plot function)."""
+    if path is not None:
+        from ..plot import draw, save
+
+        save(draw(result, **options), path)
 
 
 def read_run(source, entropy_key, reward_key, reward_mean, step_key, **extra):

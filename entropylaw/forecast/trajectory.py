@@ -2,17 +2,17 @@
 
 Entropy decays fast and then flattens. The model is a decay toward a floor,
 
-    H(t) = floor + (start - floor) / (1 + t / scale) ** power,
+    H(t) = floor + height * (1 + t / scale) ** -power,
 
-which runs from a power law (small ``scale``) to an exponential (large ``power``, ``scale/power``
-fixed). It is fitted by least squares to the dense entropy series; its uncertainty is the
-Gaussian approximation at the optimum, inflated for the residuals' serial correlation
-(see docs/forecast.md).
+which runs from a power law (small ``scale``) to an exponential (large ``scale`` and ``power``).
+Given (scale, power) it is linear in (floor, height): those come from weighted least squares with
+relative errors (weights 1/H^2), and (scale, power) from a grid weighted by its profile
+likelihood, the sample size discounted for serially correlated residuals. Draws pick a grid
+point by its weight, then (floor, height) from their sampling distribution. See docs/forecast.md.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,96 +21,115 @@ from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
 
 MIN_POINTS = 8
-SMALLEST_FLOOR = 1e-4  # nats; a floor below it is indistinguishable from 0
-POWER_RANGE = (0.05, 50.0)
+MAX_BINS = 200
+SCALES_PER_DECADE = 8
+POWERS = np.geomspace(0.05, 20.0, 28)
 MAX_AUTOCORRELATION = 0.95
 
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """A fitted entropy decay: parameters on the log scale, their covariance, the data's span.
+    """A fitted entropy decay: one (floor, height) fit and its covariance per grid point.
 
-    ``parameters`` are (log floor, log(start - floor), log scale, log power).
+    ``weights`` is the normalised profile likelihood of each (scale, power) grid point.
     """
 
-    parameters: np.ndarray
-    covariance: np.ndarray
-    lower_bounds: np.ndarray
-    upper_bounds: np.ndarray
+    scale: np.ndarray
+    power: np.ndarray
+    coefficients: np.ndarray  # (grid, 2): floor, height
+    covariance: np.ndarray  # (grid, 2, 2)
+    weights: np.ndarray
     last_step: int
-    rmse: float
+
+    @property
+    def best(self) -> int:
+        return int(np.argmax(self.weights))
 
     @property
     def floor(self) -> float:
-        return float(math.exp(self.parameters[0]))
+        return float(self.coefficients[self.best, 0])
 
-    def entropy(self, steps, parameters=None) -> np.ndarray:
-        """H at ``steps`` (one row per parameter row when ``parameters`` is 2-d)."""
-        theta = np.atleast_2d(self.parameters if parameters is None else parameters)
-        floor, height, scale, power = (np.exp(theta[:, i : i + 1]) for i in range(4))
-        steps = np.asarray(steps, dtype=float)[None, :]
-        values = floor + height / (1.0 + steps / scale) ** power
-        return values[0] if parameters is None else values
+    def entropy(self, steps) -> np.ndarray:
+        """H at ``steps`` from the most likely grid point."""
+        i = self.best
+        return _curve(self.coefficients[i : i + 1], self.scale[i : i + 1],
+                      self.power[i : i + 1], steps)[0]
 
-    def parameter_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-        """Parameter vectors drawn from the fit's Gaussian approximation, kept in bounds."""
-        draws = rng.multivariate_normal(self.parameters, self.covariance, size=n_draws,
-                                        check_valid="ignore", method="eigh")
-        return np.clip(draws, self.lower_bounds, self.upper_bounds)
+    def draws(self, steps, n_draws: int, rng: np.random.Generator):
+        """(entropy draws at ``steps``, n_draws x len(steps); the (floor, height, scale, power)
+        of each draw, n_draws x 4)."""
+        grid = rng.choice(self.weights.size, size=n_draws, p=self.weights)
+        roots = np.linalg.cholesky(self.covariance[grid])
+        shocks = np.einsum("rij,rj->ri", roots, rng.standard_normal((n_draws, 2)))
+        coefficients = np.maximum(self.coefficients[grid] + shocks, 0.0)
+        rows = np.column_stack([coefficients, self.scale[grid], self.power[grid]])
+        return _curve(coefficients, self.scale[grid], self.power[grid], steps), rows
 
-    def crossing_steps(self, threshold, parameters) -> np.ndarray:
-        """First step at which H falls to ``threshold`` (per parameter row; inf if never)."""
-        theta = np.atleast_2d(parameters)
-        floor, height, scale, power = (np.exp(theta[:, i]) for i in range(4))
+    @staticmethod
+    def crossing_steps(threshold, rows) -> np.ndarray:
+        """First step at which H falls to ``threshold``, per draw row (inf if never)."""
+        floor, height, scale, power = np.atleast_2d(rows).T
         threshold = np.broadcast_to(np.asarray(threshold, dtype=float), floor.shape)
-        above_floor = threshold > floor
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = height / (threshold - floor)
-            steps = scale * (ratio ** (1.0 / power) - 1.0)
-        steps = np.where(above_floor, np.maximum(steps, 0.0), np.inf)
+            steps = scale * ((height / (threshold - floor)) ** (1.0 / power) - 1.0)
+        steps = np.where(threshold > floor, np.maximum(steps, 0.0), np.inf)
         return np.where(np.isnan(steps), np.inf, steps)
 
 
 def fit_trajectory(steps, entropy) -> Trajectory:
-    """Fit the decay to a dense entropy series (non-finite values are left out).
+    """Fit the decay to a dense entropy series (non-positive and non-finite values left out).
 
-    Raises FitError with fewer than 8 finite values.
+    Raises FitError with fewer than 8 usable values.
     """
-    from scipy.optimize import least_squares
-
     steps = np.asarray(steps, dtype=float)
     entropy = np.asarray(entropy, dtype=float)
     keep = np.isfinite(steps) & np.isfinite(entropy) & (entropy > 0)
-    steps, entropy = steps[keep], entropy[keep]
-    if steps.size < MIN_POINTS:
+    if keep.sum() < MIN_POINTS:
         raise FitError(f"need at least {MIN_POINTS} positive entropy values to model the "
-                       f"entropy trajectory, got {steps.size}")
+                       f"entropy trajectory, got {int(keep.sum())}")
+    steps, entropy = _binned(steps[keep], entropy[keep])
     span = max(float(steps.max()), 1.0)
-    top = float(entropy.max())
-    lower = np.log([SMALLEST_FLOOR, SMALLEST_FLOOR, 0.1, POWER_RANGE[0]])
-    upper = np.log([top, 10.0 * top, 100.0 * span, POWER_RANGE[1]])
-    model = Trajectory(np.zeros(4), np.eye(4), lower, upper, int(steps.max()), math.nan)
-
-    def residuals(theta):
-        return model.entropy(steps, theta)[0] - entropy
-
-    tail = float(np.median(entropy[-max(3, entropy.size // 10):]))
-    head = float(np.median(entropy[: max(3, entropy.size // 20)]))
-    best = None
-    for scale in (span / 20.0, span / 4.0, span):
-        for power in (0.5, 2.0):
-            floor = tail / 2.0
-            start = np.log([floor, max(head - floor, SMALLEST_FLOOR), scale, power])
-            result = least_squares(residuals, np.clip(start, lower + 1e-9, upper - 1e-9),
-                                   bounds=(lower, upper))
-            if best is None or result.cost < best.cost:
-                best = result
-    fitted = best.fun
-    dof = max(steps.size - 4, 1)
-    variance = float(fitted @ fitted) / dof
-    rho = np.clip(np.nan_to_num(lag1_autocorrelation(fitted)), 0.0, MAX_AUTOCORRELATION)
+    decades = np.log10(100.0 * span) + 1.0
+    scales = np.geomspace(0.1, 100.0 * span, int(decades * SCALES_PER_DECADE) + 1)
+    scale, power = (grid.ravel() for grid in np.meshgrid(scales, POWERS))
+    shape = (1.0 + steps[None, :] / scale[:, None]) ** -power[:, None]  # (grid, n)
+    # Relative errors: divide each row of the design (1, shape) and the data by H.
+    weight = 1.0 / entropy
+    design = np.stack([np.broadcast_to(weight, shape.shape), shape * weight], axis=2)
+    target = entropy * weight
+    normal = np.einsum("gni,gnj->gij", design, design)
+    right = np.einsum("gni,n->gi", design, target)
+    coefficients = np.linalg.solve(normal, right[..., None])[..., 0]
+    negative = coefficients[:, 0] < 0  # a floor below 0: refit with the floor at 0
+    coefficients[negative, 0] = 0.0
+    coefficients[negative, 1] = (right[negative, 1] / normal[negative, 1, 1])
+    residuals = target[None, :] - np.einsum("gni,gi->gn", design, coefficients)
+    rss = np.maximum((residuals**2).sum(axis=1), np.finfo(float).tiny)
+    best = int(np.argmin(rss))
+    rho = float(np.clip(np.nan_to_num(lag1_autocorrelation(residuals[best])), 0.0,
+                        MAX_AUTOCORRELATION))
     inflation = (1.0 + rho) / (1.0 - rho)
-    jacobian = best.jac
-    covariance = np.linalg.pinv(jacobian.T @ jacobian) * variance * inflation
-    return Trajectory(best.x, covariance, lower, upper, int(steps.max()),
-                      float(np.sqrt(np.mean(fitted**2))))
+    n_effective = steps.size / inflation
+    loglik = -0.5 * n_effective * np.log(rss)
+    weights = np.exp(loglik - loglik.max())
+    weights /= weights.sum()
+    variance = rss / max(steps.size - 4, 1) * inflation
+    covariance = np.linalg.inv(normal) * variance[:, None, None]
+    covariance[negative] = np.array([[1e-18, 0.0], [0.0, 1.0]]) * (
+        variance[negative] / normal[negative, 1, 1])[:, None, None]
+    return Trajectory(scale, power, coefficients, covariance, weights, int(steps.max()))
+
+
+def _curve(coefficients, scale, power, steps) -> np.ndarray:
+    steps = np.asarray(steps, dtype=float)[None, :]
+    shape = (1.0 + steps / scale[:, None]) ** -power[:, None]
+    return coefficients[:, :1] + coefficients[:, 1:2] * shape
+
+
+def _binned(steps: np.ndarray, values: np.ndarray):
+    """At most MAX_BINS points: means of consecutive values in equal-count bins."""
+    if steps.size <= MAX_BINS:
+        return steps, values
+    groups = np.array_split(np.arange(steps.size), MAX_BINS)
+    return (np.array([steps[g].mean() for g in groups]),
+            np.array([values[g].mean() for g in groups]))

@@ -11,6 +11,7 @@ from .._text import few, plural
 from ..errors import InputError
 from ..results import Estimate, Notice, json_float
 from ..run import Pairs, Run
+from .entropy_noise import relative_entropy_noise
 from .linear import Line, fit_line, lag1_autocorrelation
 from .resampling import Draws, get_scheme
 
@@ -47,6 +48,8 @@ class LawFit:
     data: Pairs
     line: Line
     draws: Draws
+    entropy_noise: float = 0.0
+    entropy_window: int = 1
     model: str | None = None
     model_size: float | None = None
 
@@ -87,14 +90,18 @@ class LawFit:
         """Draws of R at each ``entropy`` (n_resamples x len(entropy)).
 
         ``kind='mean'`` gives the law's value; ``'observation'`` adds the noise of one new
-        validation measurement.
+        validation measurement paired with a logged (noisy) entropy value.
         """
         if kind not in ("mean", "observation"):
             raise InputError(f"`kind` must be in {{'mean', 'observation'}}, got {kind!r}")
-        x = np.exp(np.atleast_1d(np.asarray(entropy, dtype=float)))
+        entropy = np.atleast_1d(np.asarray(entropy, dtype=float))
+        x = np.exp(entropy)
         draws = self.draws.b[:, None] - self.draws.a[:, None] * x[None, :]
         if kind == "observation":
-            draws = draws + (self.draws.noise_sd * self.draws.noise)[:, None]
+            x_variance = _x_variance(entropy, self.entropy_noise, self.entropy_window)
+            sd = np.sqrt(self.draws.noise_sd[:, None] ** 2
+                         + self.draws.a[:, None] ** 2 * x_variance[None, :])
+            draws = draws + sd * self.draws.noise[:, None]
         return draws
 
     def predict(self, entropy, *, confidence: float | None = None, kind: str = "observation"):
@@ -136,6 +143,8 @@ class LawFit:
             "extrapolation": json_float(self.extrapolation),
             "noise": {"sd": json_float(self.noise_sd),
                       "autocorrelation": json_float(self.noise_autocorrelation)},
+            "entropy_noise": json_float(self.entropy_noise),
+            "entropy_window": self.entropy_window,
             "n_resamples": self.n_resamples,
             "seed": self.seed,
             "notes": [n.to_dict() for n in self.notes],
@@ -160,12 +169,14 @@ def fit(
     n_resamples: int = 10_000,
     seed=None,
     entropy_window: int = 1,
+    entropy_noise: float | str = "auto",
 ) -> LawFit:
     """Fit the entropy-performance law to a run, or to arrays ``entropy`` and ``reward``.
 
     ``method`` names the resampling scheme ('ar1', 'block', 'iid'; see docs/intervals.md);
     ``seed`` is an int or a numpy Generator; ``entropy_window`` averages the last K entropy
-    values at each validation step.
+    values at each validation step. ``entropy_noise`` is the relative noise of one logged
+    entropy value: 'auto' estimates it from a run's dense entropy series (0 for arrays).
     """
     _check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
@@ -176,6 +187,7 @@ def fit(
             raise InputError("give either a run or the arrays `entropy` and `reward`, not both")
         pairs = run.pairs(entropy_window=entropy_window)
         notes = run.notes + pairs.notes
+        dense_entropy = run.entropy.values
         meta = dict(source=run.source, entropy_key=run.entropy_key, reward_key=run.reward_key,
                     model=run.model, model_size=run.model_size)
     else:
@@ -183,10 +195,13 @@ def fit(
             raise InputError("give a run, or both arrays `entropy` and `reward`")
         pairs = _pairs_from_arrays(entropy, reward, steps)
         notes = pairs.notes
+        dense_entropy = None
         meta = dict(source=None, entropy_key=None, reward_key=None)
+    noise = _entropy_noise(entropy_noise, dense_entropy)
     line = fit_line(np.exp(pairs.entropy), pairs.reward)
     seed_used, rng = _generator(seed)
-    draws = scheme.draw(line, int(n_resamples), rng)
+    draws = scheme.draw(line, int(n_resamples), rng,
+                        x_variance=_x_variance(pairs.entropy, noise, entropy_window))
     a, b, ceiling = _estimates(line, draws, confidence)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(draws.a) & np.isfinite(draws.b)
@@ -195,7 +210,8 @@ def fit(
         a=a, b=b, ceiling=ceiling, confidence=confidence, interval_method=scheme.name,
         r2=line.r2, rmse=line.rmse, residual_autocorrelation=lag1_autocorrelation(line.residuals),
         ab_correlation=ab_correlation, n_resamples=int(n_resamples), seed=seed_used,
-        warnings=(), notes=tuple(notes), data=pairs, line=line, draws=draws, **meta,
+        warnings=(), notes=tuple(notes), data=pairs, line=line, draws=draws,
+        entropy_noise=noise, entropy_window=entropy_window, **meta,
     )
     return replace(result, warnings=tuple(diagnose(result)))
 
@@ -218,9 +234,12 @@ def diagnose(result: LawFit) -> list[Notice]:
         warnings.append(Notice("narrow_entropy_range",
                                f"entropy spans only {high - low:.3f} nats "
                                f"({low:.3f}-{high:.3f}): the slope a is poorly determined"))
-    if math.isfinite(result.r2) and result.r2 < POOR_R2 and result.line.a > 0:
-        warnings.append(Notice("poor_fit", f"R^2 is {result.r2:.2f}: entropy explains little of "
-                                           f"the accuracy's variation"))
+    if (math.isfinite(result.r2) and result.r2 < POOR_R2 and result.line.a > 0
+            and result.a.lower <= 0):
+        warnings.append(Notice(
+            "poor_fit",
+            f"R^2 is {result.r2:.2f} and the interval of a includes 0: entropy explains little of "
+            f"the accuracy's variation, so the ceiling is close to the average accuracy"))
     if result.extrapolation > FAR_EXTRAPOLATION:
         warnings.append(Notice(
             "far_extrapolation",
@@ -259,6 +278,22 @@ def _pairs_from_arrays(entropy, reward, steps) -> Pairs:
                         f"or reward (positions {few(np.flatnonzero(~finite))})"),)
     steps = steps[finite].astype(np.int64)
     return Pairs(steps, entropy[finite], reward[finite], steps, notes)
+
+
+def _entropy_noise(option, dense_entropy) -> float:
+    if isinstance(option, str):
+        if option != "auto":
+            raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
+        return 0.0 if dense_entropy is None else relative_entropy_noise(dense_entropy)
+    if not (isinstance(option, (int, float)) and option >= 0):
+        raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
+    return float(option)
+
+
+def _x_variance(entropy, relative_noise: float, window: int) -> np.ndarray:
+    """Variance of a measured exp(H) whose H carries relative noise, averaged over a window."""
+    entropy = np.asarray(entropy, dtype=float)
+    return (np.exp(entropy) * entropy * relative_noise) ** 2 / window
 
 
 def _check_confidence(confidence) -> None:

@@ -50,23 +50,38 @@ class AR1:
     name = "ar1"
     description = "AR(1) residual bootstrap, correlation drawn from its restricted likelihood"
 
-    def draw(self, line: Line, n_resamples: int, rng: np.random.Generator) -> Draws:
+    def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
+             x_variance: np.ndarray | None = None) -> Draws:
+        """``x_variance``: per-point variance of the measured exp(H), from entropy noise.
+
+        Entropy noise adds ``a^2 x_variance`` of independent, uneven noise to the residuals; it
+        is modelled apart from the AR(1) validation noise, whose variance it would otherwise
+        inflate evenly.
+        """
         likelihood = ar1_likelihood(line.x, line.y)
         grid_index = rng.choice(likelihood.rho.size, size=n_resamples, p=likelihood.weights)
+        used, position = np.unique(grid_index, return_inverse=True)
+        rho = likelihood.rho[used]
+        innovation_variance = likelihood.innovation_variance[used]
         projector = line.projector()
-        innovation_variance = likelihood.innovation_variance[grid_index]
-        standard_normal = rng.standard_normal((n_resamples, 2))
-        used = np.unique(grid_index)
-        roots = np.linalg.cholesky(ols_covariances(projector, likelihood.rho[used]))
-        position = np.searchsorted(used, grid_index)
-        coefficients = np.einsum("rij,rj->ri", roots[position], standard_normal)
-        coefficients *= np.sqrt(innovation_variance)[:, None]
-        rho = likelihood.rho[grid_index]
+        covariance = ols_covariances(projector, rho)
+        if x_variance is not None and np.any(x_variance > 0):
+            measurement = line.a**2 * np.asarray(x_variance, dtype=float)
+            innovation_variance = np.maximum(
+                innovation_variance - measurement.mean() * (1.0 - rho**2),
+                0.1 * innovation_variance)
+            covariance = (covariance * innovation_variance[:, None, None]
+                          + (projector * measurement) @ projector.T)
+        else:
+            covariance = covariance * innovation_variance[:, None, None]
+        roots = np.linalg.cholesky(covariance)
+        coefficients = np.einsum("rij,rj->ri", roots[position],
+                                 rng.standard_normal((n_resamples, 2)))
         return Draws(
             b=line.b + coefficients[:, 0],
             a=line.a + coefficients[:, 1],
-            noise_sd=np.sqrt(innovation_variance / (1.0 - rho**2)),
-            noise_autocorrelation=rho,
+            noise_sd=np.sqrt(innovation_variance / (1.0 - rho**2))[position],
+            noise_autocorrelation=rho[position],
             noise=rng.standard_normal(n_resamples),
             info={"noise_autocorrelation_mode": likelihood.mode},
         )
@@ -79,7 +94,9 @@ class Block:
     def __init__(self, block_length: int | None = None):
         self.block_length = block_length
 
-    def draw(self, line: Line, n_resamples: int, rng: np.random.Generator) -> Draws:
+    def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
+             x_variance: np.ndarray | None = None) -> Draws:
+        """Pairs resampling is robust to uneven noise: ``x_variance`` is not needed."""
         length = self.block_length or optimal_block_length(line.residuals)
         b, a = _pairs_bootstrap(line.x, line.y, length, n_resamples, rng)
         sd = float(np.sqrt(line.rss / max(line.n - 2, 1)))

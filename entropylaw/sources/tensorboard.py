@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._text import plural
+from .._text import listing, plural
 from ..errors import InputError, require
 from ..results import Notice
 from .log import Log, build_log
@@ -29,28 +29,45 @@ def event_files(path: Path) -> list[Path]:
 
 
 def run_directories(path: Path) -> list[Path]:
-    """The directories below ``path`` that hold event files: one per run."""
+    """The runs ``path`` holds: itself when it is an event file or holds event files of its
+    own (torch's ``add_scalars`` writes parts of a run in subfolders), else each subfolder that
+    holds event files."""
+    if path.is_file() or any(path.glob(f"*{_EVENT_MARK}*")):
+        return [path]
     return sorted({file.parent for file in event_files(path)})
 
 
+def run_sources(source: str) -> list[str]:
+    """The source of each run below ``source``."""
+    runs = run_directories(Path(source))
+    return [source] if len(runs) <= 1 else [str(run) for run in runs]
+
+
 def read_tensorboard(path) -> Log:
-    """Read every scalar of one run: an event file, or a directory holding a run's event files."""
+    """Read every scalar of one run: an event file, or a directory of a run's event files."""
     path = Path(path)
     source = str(path)
-    files = event_files(path)
-    if not files:
+    runs = run_directories(path)
+    if not runs:
         raise InputError(f"{source}: no TensorBoard event files (events.out.tfevents.*)")
-    directories = run_directories(path)
-    if len(directories) > 1:
-        names = ", ".join(str(d.relative_to(path)) for d in directories)
-        raise InputError(f"{source}: holds {len(directories)} runs ({names}); name one")
-    accumulator = _load(files[0] if path.is_file() else directories[0])
-    columns, order = _scalars(accumulator)
+    if len(runs) > 1:
+        names = ", ".join(str(run.relative_to(path)) for run in runs)
+        raise InputError(f"{source}: holds {len(runs)} runs ({names}); name one")
+    run = runs[0]
+    files = [run] if run.is_file() else sorted(run.glob(f"*{_EVENT_MARK}*"))
+    columns, order = _scalars(_load(run))
     if not columns:
         raise InputError(f"{source}: the event files hold no scalars")
-    notes = [Notice("read_events", f"read {plural(sum(len(s) for s, _ in columns.values()), 'point')}"
-                                   f" of {plural(len(columns), 'scalar tag')} from "
+    points = sum(len(steps) for steps, _ in columns.values())
+    notes = [Notice("read_events", f"read {plural(points, 'point')} of "
+                                   f"{plural(len(columns), 'scalar tag')} from "
                                    f"{plural(len(files), 'event file')}")]
+    others = sorted({f.parent for f in event_files(run)} - {run}) if run.is_dir() else []
+    if others:
+        names = listing(other.relative_to(run) for other in others)
+        notes.append(Notice("subfolders_not_read",
+                            f"event files in {plural(len(others), 'subfolder')} not read "
+                            f"(name one to read it): {names}"))
     return build_log(source, columns, order=order, notes=notes,
                      metadata={"format": "tensorboard"}, step_key="step")
 

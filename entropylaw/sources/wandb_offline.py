@@ -17,6 +17,8 @@ from collections import Counter
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import numpy as np
+
 from .._text import few, listing, plural
 from ..errors import InputError, require
 from ..results import Notice
@@ -42,6 +44,15 @@ def run_files(path: Path) -> list[Path]:
             if child.is_dir() and not child.is_symlink():  # skip wandb/latest-run
                 found.extend(sorted(child.glob("*.wandb")))
     return found
+
+
+def run_sources(source: str) -> list[str]:
+    """The source of each run ``source`` holds: each run's folder (or file)."""
+    path = Path(source)
+    files = run_files(path)
+    if len(files) <= 1:
+        return [source]
+    return [str(file if file.parent == path else file.parent) for file in files]
 
 
 def read_wandb_offline(path, *, step_key: str | None = None) -> Log:
@@ -82,10 +93,12 @@ def _read_file(file: Path, source: str, step_key: str | None) -> Log:
     if unreadable:
         notes.append(Notice("unreadable_records",
                             f"skipped {plural(unreadable, 'record')} that did not decode"))
-    if not reader.records:
+    if not reader.columns:
         raise InputError(f"{file}: the run logged no numeric history"
                          + (f" ({stop.reason} at byte {stop.offset:,})" if stop else ""))
-    return build_log(source, records=reader.records, notes=notes, metadata=reader.metadata,
+    columns = {key: (np.array(steps), np.array(values))
+               for key, (steps, values) in reader.columns.items()}
+    return build_log(source, columns, notes=notes, metadata=reader.metadata,
                      step_key=reader.main_axis())
 
 
@@ -94,7 +107,7 @@ class _Reader:
 
     def __init__(self, step_key: str | None):
         self.step_key = step_key
-        self.records: list[tuple[str, int, float]] = []
+        self.columns: dict[str, tuple[list[int], list[float]]] = {}
         self.metadata: dict = {"format": "wandb offline"}
         self.exact: dict[str, str] = {}
         self.globs: list[tuple[str, str]] = []
@@ -141,27 +154,32 @@ class _Reader:
         self.rows += 1
         row: dict[str, float] = {}
         for item in history.item:
-            key = item.key or ".".join(item.nested_key)
+            parts = item.nested_key
+            key = parts[0] if len(parts) == 1 else ".".join(parts) or item.key
             value = _value(item)
             if value is None:
                 self.non_numeric.add(key)
             else:
                 row[key] = value
+        columns, axis_of = self.columns, self._axis_of
         for key, value in row.items():
             if key == ROW_STEP:
                 continue
-            axis = self._axis_of(key)
-            step = row.get(axis)
+            step = row.get(axis_of(key))
             if step is None or not math.isfinite(step):
                 self.no_step[key] += 1
             elif step != int(step):
-                self.fractional[axis] += 1
+                self.fractional[axis_of(key)] += 1
             else:
-                self.records.append((key, int(step), value))
+                column = columns.get(key)
+                if column is None:
+                    column = columns[key] = ([], [])
+                column[0].append(int(step))
+                column[1].append(value)
 
     def axes(self) -> Counter:
         """How many metric keys (not internal keys, not step axes themselves) use each axis."""
-        keys = {key for key, _, _ in self.records if not key.startswith("_")}
+        keys = [key for key in self.columns if not key.startswith("_")]
         axes = {key: self._axis_of(key) for key in keys}
         return Counter(axis for key, axis in axes.items() if key not in axes.values())
 
@@ -201,14 +219,16 @@ class _Reader:
 
 def _value(item) -> float | None:
     """A history item's value as a float, or None when it is not a number."""
-    kind = item.WhichOneof("value")
-    if kind == "number":
-        return item.number
-    if kind == "integer":
-        return float(item.integer)
-    text = item.json if kind == "json" else item.value_json
-    if kind not in (None, "json"):
-        return None
+    text = item.value_json
+    if not text:  # newer SDKs may set a typed value instead
+        kind = item.WhichOneof("value")
+        if kind == "number":
+            return item.number
+        if kind == "integer":
+            return float(item.integer)
+        if kind != "json":
+            return None
+        text = item.json
     try:
         return float(text)  # fast path; also reads NaN, Infinity, -Infinity
     except ValueError:

@@ -1,0 +1,70 @@
+"""``entropylaw family``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import (
+    Confidence,
+    EntropyKey,
+    EntropyWindow,
+    Json,
+    Method,
+    Resamples,
+    RewardKey,
+    RewardMean,
+    Seed,
+    StepKey,
+    TrackingUri,
+    app,
+    emit,
+    user_errors,
+)
+
+Runs = Annotated[list[str] | None, typer.Argument(
+    help="Runs as SOURCE=SIZE (billions of non-embedding parameters, e.g. run.csv=6.53) or "
+         "SOURCE=MODEL (a known model, e.g. run.csv=Qwen2.5-7B).", metavar="SOURCE=SIZE",
+    show_default=False)]
+Manifest = Annotated[Path | None, typer.Option(
+    "--manifest", metavar="FILE", help="CSV file listing the runs: source and size (or model) per row, or a and "
+                       "b with intervals instead of a source (see docs/family.md).")]
+Predict = Annotated[list[str] | None, typer.Option(
+    "--predict", metavar="SIZE", help="A size (billions) or model name at which to predict a, b and the "
+                      "ceiling; repeat for several.")]
+
+
+@app.command()
+@user_errors
+def family(
+    runs: Runs = None,
+    manifest: Manifest = None,
+    predict: Predict = None,
+    entropy_key: EntropyKey = None,
+    reward_key: RewardKey = None,
+    reward_mean: RewardMean = False,
+    step_key: StepKey = None,
+    tracking_uri: TrackingUri = None,
+    entropy_window: EntropyWindow = 1,
+    confidence: Confidence = 0.95,
+    method: Method = "ar1",
+    n_resamples: Resamples = 10_000,
+    seed: Seed = None,
+    as_json: Json = False,
+) -> None:
+    """Fit a and b across model sizes as lines in ln N; predict them, and the ceiling, at new sizes."""
+    from ..errors import InputError
+    from ..family import fit_family, read_arguments, read_manifest
+
+    options = dict(entropy_key=entropy_key, reward_key=reward_key or None,
+                   reward_mean=reward_mean, step_key=step_key, tracking_uri=tracking_uri)
+    members = read_arguments(runs or [], **options)
+    if manifest is not None:
+        members += read_manifest(manifest, **options)
+    if not members:
+        raise InputError("no runs: give SOURCE=SIZE arguments, or --manifest FILE")
+    result = fit_family(members, predict=predict or [], confidence=confidence, method=method,
+                        n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
+    emit(result, as_json)

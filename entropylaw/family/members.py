@@ -1,0 +1,138 @@
+"""The runs of a family: each one's coefficients with their draws, from a run, a fit, or given values."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import EntropyLawError, InputError
+from ..results import Estimate, Notice
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """Coefficients known without a run (published, or fitted earlier): a and b as fractions.
+
+    Intervals are optional (NaN bounds when unknown) and at ``confidence``. A ``ceiling``
+    interval, when given, tells how a and b are correlated; without it they are taken as
+    independent, which widens the ceiling's interval.
+    """
+
+    a: Estimate
+    b: Estimate
+    confidence: float = 0.95
+    ceiling: Estimate | None = None
+    source: str | None = None
+    model: str | None = None
+    model_size: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class FamilyRun:
+    """One run of the family: its size, coefficients with intervals, and their draws."""
+
+    source: str | None
+    size: float
+    model: str | None
+    a: Estimate
+    b: Estimate
+    ceiling: Estimate
+    a_draws: np.ndarray
+    b_draws: np.ndarray
+    fit_warnings: tuple[Notice, ...] = ()
+
+    def at(self, confidence: float) -> FamilyRun:
+        a, b, ceiling = _estimates(self.a.estimate, self.b.estimate, self.a_draws, self.b_draws,
+                                   confidence)
+        return replace(self, a=a, b=b, ceiling=ceiling)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "size": self.size, "model": self.model,
+                "a": self.a.to_dict(std_error=False), "b": self.b.to_dict(std_error=False),
+                "ceiling": self.ceiling.to_dict(std_error=False)}
+
+
+def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
+               fit_options: dict) -> tuple[FamilyRun, list[Notice]]:
+    """A FamilyRun from a Run (fitted here), a LawFit, or Coefficients; and notes about it."""
+    from ..law.fitting import LawFit, fit
+    from ..run import Run
+
+    notes: list[Notice] = []
+    if isinstance(item, Run):
+        try:
+            item = fit(item, confidence=confidence, n_resamples=n_resamples, seed=rng,
+                       **fit_options)
+        except EntropyLawError as exc:
+            message = str(exc)
+            if item.source and not message.startswith(item.source):
+                message = f"{item.source}: {message}"
+            raise type(exc)(message) from exc
+    if isinstance(item, LawFit):
+        a, b = item.line.a, item.line.b
+        index = slice(None)
+        if len(item.draws) != n_resamples:  # a fit made elsewhere: resample its draws
+            index = rng.integers(0, len(item.draws), n_resamples)
+        a_draws, b_draws = item.draws.a[index], item.draws.b[index]
+        source, model, warnings = item.source, item.model, item.warnings
+    elif isinstance(item, Coefficients):
+        a, b = item.a.estimate, item.b.estimate
+        a_draws, b_draws, note = _coefficient_draws(item, n_resamples, rng)
+        notes += [note] if note else []
+        source, model, warnings = item.source, item.model, ()
+    else:
+        raise InputError(f"a family member must be a Run, a LawFit, Coefficients or a source, "
+                         f"got {type(item).__name__}")
+    a_estimate, b_estimate, ceiling = _estimates(a, b, a_draws, b_draws, confidence)
+    return FamilyRun(source, size, model, a_estimate, b_estimate, ceiling, a_draws, b_draws,
+                     tuple(warnings)), notes
+
+
+def _estimates(a, b, a_draws, b_draws, confidence):
+    return (Estimate.from_draws(a, a_draws, confidence), Estimate.from_draws(b, b_draws, confidence),
+            Estimate.from_draws(b - a, b_draws - a_draws, confidence))
+
+
+def _coefficient_draws(item: Coefficients, n: int, rng):
+    """Draws of (a, b) matching the given intervals: a split normal per coefficient (so an
+    asymmetric interval stays asymmetric), correlated as the ceiling interval implies."""
+    from scipy.stats import norm
+
+    quantile = float(norm.ppf(0.5 + item.confidence / 2.0))
+    a_low, a_high = _half_widths(item.a)
+    b_low, b_high = _half_widths(item.b)
+    label = item.source or "coefficients"
+    note = None
+    correlation = 0.0
+    a_sd, b_sd = (a_low + a_high) / 2.0 / quantile, (b_low + b_high) / 2.0 / quantile
+    ceiling = item.ceiling
+    if ceiling is not None and math.isfinite(ceiling.lower) and a_sd > 0 and b_sd > 0:
+        ceiling_sd = (ceiling.upper - ceiling.lower) / 2.0 / quantile
+        correlation = (a_sd**2 + b_sd**2 - ceiling_sd**2) / (2.0 * a_sd * b_sd)
+        if not -1.0 <= correlation <= 1.0:
+            note = Notice("inconsistent_intervals",
+                          f"{label}: the ceiling interval is not possible for any correlation of "
+                          f"a and b given their intervals; used correlation "
+                          f"{float(np.clip(correlation, -0.99, 0.99)):.2f}")
+        correlation = float(np.clip(correlation, -0.99, 0.99))
+    elif a_sd > 0 and b_sd > 0:
+        note = Notice("correlation_unknown",
+                      f"{label}: no ceiling interval, so a and b are taken as independent; "
+                      f"their fitted errors are usually strongly correlated, so the ceiling's "
+                      f"interval for this entry is wider than it should be")
+    elif a_sd == 0 and b_sd == 0:
+        note = Notice("no_interval", f"{label}: no intervals given: its own uncertainty is "
+                                     f"taken as zero (the scatter around the lines still counts)")
+    first = rng.standard_normal(n)
+    second = correlation * first + math.sqrt(1.0 - correlation**2) * rng.standard_normal(n)
+    a_draws = item.a.estimate + first * np.where(first < 0, a_low, a_high) / quantile
+    b_draws = item.b.estimate + second * np.where(second < 0, b_low, b_high) / quantile
+    return a_draws, b_draws, note
+
+
+def _half_widths(estimate: Estimate) -> tuple[float, float]:
+    if not (math.isfinite(estimate.lower) and math.isfinite(estimate.upper)):
+        return 0.0, 0.0
+    return estimate.estimate - estimate.lower, estimate.upper - estimate.estimate

@@ -1,0 +1,26 @@
+"""Figures of results: one module per result type, each function taking the result and an
+optional matplotlib ``ax`` and returning the figure.
+
+This package is the only place matplotlib is imported, and only inside functions, so importing
+it is cheap. Plotting reads a result and never changes it.
+"""
+
+from __future__ import annotations
+
+from .family import plot_family
+from .files import FORMATS, figure_format, save
+from .fit import plot_fit
+
+__all__ = ["FORMATS", "draw", "figure_format", "plot_family", "plot_fit", "save"]
+
+# Result class name -> the function drawing it (the CLI's --plot draws any result).
+_DRAWERS = {"LawFit": plot_fit, "FamilyFit": plot_family}
+
+
+def draw(result, ax=None, **options):
+    """The figure of any result this package draws (a fit, forecast, family or backtest);
+    ``options`` go to its plot function."""
+    name = type(result).__name__
+    if name not in _DRAWERS:
+        raise TypeError(f"no figure for a {name}; figures exist for: {', '.join(_DRAWERS)}")
+    return _DRAWERS[name](result, ax, **options)

@@ -1,0 +1,88 @@
+"""The figure of a family: a, b and the ceiling against model size, with their lines in ln N."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _style as style
+
+GRID_POINTS = 100
+FIGURE_SIZE = (7.0, 5.4)  # inches: taller than the default, for the legend below the axes
+COLOURS = {"a": style.METHODS[0], "b": style.METHODS[1], "ceiling": style.CEILING}
+NAMES = {"a": "a", "b": "b", "ceiling": "ceiling b - a"}
+
+
+def plot_family(family, ax=None, *, coefficients=("a", "b", "ceiling")):
+    """Draw a :class:`~entropylaw.family.FamilyFit` on ``ax`` (a new figure if None); return
+    the figure.
+
+    Each coefficient in ``coefficients`` is drawn against model size on a log axis (a straight
+    line in ln N): each run's estimate with its interval (filled), the fitted line with the
+    band of the line (darker) and the band for a new size (lighter), and the predicted sizes
+    (hollow, with their intervals).
+    """
+    figure, ax = style.axes(ax, size=FIGURE_SIZE)
+    unknown = [name for name in coefficients if name not in NAMES]
+    if unknown:
+        from ..errors import InputError
+
+        raise InputError(f"`coefficients` must be among {', '.join(NAMES)}, got {unknown[0]!r}")
+    sizes = [run.size for run in family.runs] + [p.size for p in family.predictions]
+    low, high = min(sizes), max(sizes)
+    grid = np.geomspace(low / 1.25, high * 1.25, GRID_POINTS)
+    level = style.level(family.confidence)
+    for name in coefficients:
+        _coefficient(ax, family, name, grid, level)
+    ax.plot([], [], "o", color="0.3",  # one legend entry for the filled markers of every colour
+            label=f"fitted runs ({len(family.runs)}), with {level} intervals")
+    if family.predictions:  # and one for the hollow ones
+        ax.plot([], [], "o", markerfacecolor="white", markeredgecolor="0.3",
+                label=f"predicted sizes ({', '.join(f'{p.size:g}B' for p in family.predictions)})")
+    ax.fill_between([], [], [], color="0.5", alpha=style.MEAN_BAND_ALPHA,
+                    label=f"{level} band of the line")
+    ax.fill_between([], [], [], color="0.5", alpha=style.OBSERVATION_BAND_ALPHA,
+                    label=f"{level} band for a new size")
+
+    style.log_axis(ax)
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_xlabel("model size N (billions of non-embedding parameters, log scale)")
+    style.reward_axis(ax, "coefficient, on the accuracy scale", as_percent=True)
+    n_runs, n_sizes = len(family.runs), len(family.sizes)
+    detail = (f"{n_runs} runs at {n_sizes} sizes ({', '.join(f'{s:g}B' for s in family.sizes)});"
+              f" each coefficient = k ln N + c")
+    style.title(ax, "Law coefficients across model sizes", detail, family.warnings)
+    style.finish(ax, legend_below=True)
+    return figure
+
+
+def _coefficient(ax, family, name: str, grid: np.ndarray, level: str) -> None:
+    colour = COLOURS[name]
+    line = family.line(name)
+    log_grid = np.log(grid)[:, None]
+    tail = (1.0 - family.confidence) / 2.0
+    for new_size, alpha in ((True, style.OBSERVATION_BAND_ALPHA), (False, style.MEAN_BAND_ALPHA)):
+        draws = line.draws.at(log_grid, new_size=new_size)
+        lower, upper = np.nanquantile(draws, [tail, 1.0 - tail], axis=1)
+        ax.fill_between(grid, lower, upper, color=colour, alpha=alpha, linewidth=0)
+    slope, intercept = line.slope.estimate, line.intercept.estimate
+    ax.plot(grid, [line.value(size) for size in grid], color=colour, linewidth=1.6,
+            label=f"{NAMES[name]} = {slope * 100:.2f}% ln N "
+                  f"{'+' if intercept >= 0 else '-'} {abs(intercept) * 100:.1f}%")
+    runs = [(run.size, getattr(run, name)) for run in family.runs]
+    _points(ax, runs, colour, filled=True)
+    predicted = [(p.size, getattr(p, name)) for p in family.predictions]
+    _points(ax, predicted, colour, filled=False)
+
+
+def _points(ax, points, colour: str, *, filled: bool) -> None:
+    if not points:
+        return
+    sizes = np.array([size for size, _ in points])
+    values = np.array([estimate.estimate for _, estimate in points])
+    error = np.array([[e.estimate - e.lower if math.isfinite(e.lower) else 0.0,
+                       e.upper - e.estimate if math.isfinite(e.upper) else 0.0]
+                      for _, e in points]).T
+    ax.errorbar(sizes, values, yerr=error, fmt="o", markersize=6, capsize=3, color=colour,
+                markerfacecolor=colour if filled else "white", zorder=4)
