@@ -14,7 +14,7 @@ median 95% width, and the RMSE of the point prediction; for the default method (
 scatter") and for the naive propagation of the runs' own uncertainty ("runs only",
 ``scatter=False``).
 
-    python benchmarks/family_coverage.py               # 400 families a cell (about 3 min on 2 cores)
+    python benchmarks/family_coverage.py    # 400 families a cell (3-4 min on 2 cores)
     python benchmarks/family_coverage.py --families 100
 """
 

@@ -8,18 +8,22 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
+    "Backtest",
     "EntropyLawError",
     "Estimate",
     "FamilyFit",
     "FitError",
+    "Forecast",
     "InputError",
     "LawFit",
     "MissingDependencyError",
     "Notice",
     "Run",
     "__version__",
+    "backtest",
     "fit",
     "fit_family",
+    "forecast",
     "read",
     "simulate_run",
 ]
@@ -38,6 +42,10 @@ _WHERE = {
     "simulate_run": "entropylaw.simulate",
     "fit_family": "entropylaw.family.fitting",
     "FamilyFit": "entropylaw.family.fitting",
+    "forecast": "entropylaw.forecast.forecaster",
+    "Forecast": "entropylaw.forecast.forecaster",
+    "backtest": "entropylaw.forecast.backtest",
+    "Backtest": "entropylaw.forecast.backtest",
 }
 
 

@@ -39,6 +39,8 @@ def simulate_run(
     entropy_noise: float = 0.0,
     noise_sd: float = 0.015,
     noise_autocorrelation: float = 0.0,
+    format_steps: int = 0,
+    format_gap: float = 0.25,
     seed=0,
     source: str = "simulated",
 ) -> Run:
@@ -46,15 +48,21 @@ def simulate_run(
 
     Entropy is logged at steps 0..n_steps (with relative noise ``entropy_noise``); validation at
     steps 0, validate_every, ..., with AR(1) noise of marginal sd ``noise_sd``. The validation
-    accuracy uses the true entropy at its step. The truth is kept in ``run.metadata['truth']``.
+    accuracy uses the true entropy at its step. With ``format_steps`` > 0 the run starts with a
+    phase the law does not describe (the model learning the answer format): accuracy starts
+    ``format_gap`` below the law and catches up linearly by step ``format_steps``, while entropy
+    stays at its start (its decay begins after the phase). The truth is kept in
+    ``run.metadata['truth']``.
     """
     rng = np.random.default_rng(seed)
     kwargs = dict(start=entropy_start, end=entropy_end, decay=entropy_decay, n_steps=n_steps)
     h_steps = np.arange(0, n_steps + 1)
-    h_true = entropy_curve(h_steps, **kwargs)
+    h_true = entropy_curve(np.maximum(h_steps - format_steps, 0), **kwargs)
     h_logged = h_true * (1.0 + entropy_noise * rng.standard_normal(h_steps.size))
     r_steps = np.arange(0, n_steps + 1, validate_every)
-    r_true = b - a * np.exp(entropy_curve(r_steps, **kwargs))
+    r_true = b - a * np.exp(entropy_curve(np.maximum(r_steps - format_steps, 0), **kwargs))
+    if format_steps > 0:
+        r_true = r_true - format_gap * np.clip(1.0 - r_steps / format_steps, 0.0, 1.0)
     reward = r_true + ar1_noise(r_steps.size, sd=noise_sd, autocorrelation=noise_autocorrelation,
                                 rng=rng)
     truth = {"a": a, "b": b, "ceiling": b - a}

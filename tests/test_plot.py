@@ -17,7 +17,15 @@ from typer.testing import CliRunner
 import entropylaw
 from entropylaw.cli import app
 from entropylaw.errors import InputError
-from entropylaw.plot import draw, figure_format, plot_family, plot_fit, save
+from entropylaw.plot import (
+    draw,
+    figure_format,
+    plot_backtest,
+    plot_family,
+    plot_fit,
+    plot_forecast,
+    save,
+)
 
 EXAMPLE = "example_logs/qwen2.5-7b_grpo_math.csv"
 PACKAGE = Path(entropylaw.__file__).parent
@@ -38,10 +46,28 @@ def family(examples):
                       n_resamples=500, seed=0)
 
 
-@pytest.fixture(params=["fit", "family"])
+@pytest.fixture(scope="module")
+def prediction(examples):
+    """A forecast from the first 15% of the run with an early phase (format learning)."""
+    from entropylaw.forecast import forecast
+
+    run = entropylaw.read(examples / "qwen2.5-0.5b_grpo_math_format.csv")
+    return forecast(run, fit_fraction=0.15, n_resamples=500, seed=0)
+
+
+@pytest.fixture(scope="module")
+def scores(examples):
+    from entropylaw.forecast import backtest
+
+    runs = [entropylaw.read(examples / f"qwen2.5-{name}_grpo_math.csv") for name in ("3b", "7b")]
+    return backtest(runs, fractions=(0.15, 0.3), n_resamples=300, seed=0)
+
+
+@pytest.fixture(params=["fit", "forecast", "family", "backtest"])
 def result(request):
     """Each result type with a figure."""
-    return request.getfixturevalue({"fit": "law"}.get(request.param, request.param))
+    fixture = {"fit": "law", "forecast": "prediction", "backtest": "scores"}
+    return request.getfixturevalue(fixture.get(request.param, request.param))
 
 
 def svg_text(path: Path) -> str:
@@ -117,8 +143,8 @@ def test_ax_is_honoured(result):
     empty, target = figure.subplots(1, 2)
     returned = draw(result, ax=target)
     assert returned is figure
-    assert len(target.collections) >= 3 and target.get_lines()
-    assert not empty.collections and not empty.get_lines()
+    assert target.has_data() and len(target.collections) >= 3
+    assert not empty.has_data()
 
 
 def test_plotting_leaves_the_result_unchanged(result):
@@ -153,6 +179,51 @@ def test_rewards_outside_0_1_are_not_shown_as_percent(tmp_path):
     text = svg_text(save(plot_fit(result), tmp_path / "scores.svg"))
     assert "validation reward" in text and "(%)" not in text
     assert f"ceiling b - a at H = 0: {result.ceiling.estimate:.3g} [" in text
+
+
+def test_forecast_shows_window_early_steps_band_ceiling_and_later_points(prediction, tmp_path):
+    figure = plot_forecast(prediction)
+    ax = figure.axes[0]
+    table = prediction.predictions
+    curve = next(line for line in ax.get_lines()
+                 if line.get_label() == "forecast by the law, at the logged entropy")
+    x, y = curve.get_data()
+    assert np.array_equal(x, table["step"]) and np.allclose(y, table["reward"])
+    later = ax.collections[-1].get_offsets()
+    assert len(later) == np.isfinite(table["observed"]).sum()
+    ceiling = prediction.ceiling
+    text = svg_text(save(figure, tmp_path / "forecast.svg"))
+    for label in ("training step", "validation accuracy (%)", "fit window (steps <= 45)",
+                  "early steps left out (steps 0-10)", "90% band for each later measurement",
+                  f"later validation points ({len(later)}, not seen by the fit)",
+                  f"ceiling b - a: {ceiling.estimate:.1%} [{ceiling.lower:.1%}, "
+                  f"{ceiling.upper:.1%}] (90%)",
+                  f"RMSE {prediction.metrics.rmse * 100:.2f} points"):
+        assert label in text
+
+
+def test_backtest_shows_each_method_and_cut(scores, tmp_path):
+    figure = plot_backtest(scores)
+    ax = figure.axes[0]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == [
+        "default", "paper", "live", "last value", "power law", "sigmoid"]
+    from matplotlib.collections import PathCollection
+
+    dots = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections
+                           if isinstance(c, PathCollection)])
+    expected = scores.scores["rmse"].dropna().to_numpy() * 100
+    assert np.allclose(np.sort(dots), np.sort(expected))
+    text = svg_text(save(figure, tmp_path / "backtest.svg"))
+    for label in ("RMSE of the later points (accuracy points, log scale)",
+                  "cut at 15% of the steps", "cut at 30% of the steps", "2 runs"):
+        assert label in text
+
+
+def test_backtest_coverage_marks_the_nominal_level(scores, tmp_path):
+    text = svg_text(save(plot_backtest(scores, score="coverage"), tmp_path / "coverage.svg"))
+    assert "nominal 90%" in text and "share of later points inside the band (%)" in text
+    with pytest.raises(InputError, match="`score` must be in"):
+        plot_backtest(scores, score="accuracy")
 
 
 def test_family_shows_runs_lines_and_predicted_sizes(family, tmp_path):
@@ -199,10 +270,32 @@ def test_cli_plot_writes_the_figure_and_still_prints(tmp_path, examples, monkeyp
     assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 30_000
 
 
-def test_cli_bad_extension_is_a_one_line_error(tmp_path, examples, monkeypatch):
+COMMANDS = {  # command -> arguments drawing a figure quickly
+    "fit": ["fit", EXAMPLE, "--n-resamples", "300"],
+    "forecast": ["forecast", "example_logs/qwen2.5-0.5b_grpo_math_format.csv",
+                 "--fit-fraction", "0.15", "--n-resamples", "300"],
+    "family": ["family", "--manifest", "example_logs/family.csv", "--predict", "31",
+               "--n-resamples", "300"],
+    "backtest": ["backtest", EXAMPLE, "--fractions", "0.2", "--n-resamples", "300"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_draws_with_plot(command, tmp_path, examples, monkeypatch):
     monkeypatch.chdir(examples.parent)
-    path = tmp_path / "fit.jpg"
-    result = runner.invoke(app, ["fit", EXAMPLE, "--plot", str(path)])
+    path = tmp_path / f"{command}.svg"
+    result = runner.invoke(app, [*COMMANDS[command], "--seed", "0", "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip()  # the report is still printed
+    text = svg_text(path)
+    assert "%" in text and len(text) > 500
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cli_bad_extension_is_a_one_line_error(command, tmp_path, examples, monkeypatch):
+    monkeypatch.chdir(examples.parent)
+    path = tmp_path / "figure.jpg"
+    result = runner.invoke(app, [*COMMANDS[command], "--plot", str(path)])
     assert result.exit_code == 1
     assert result.output.strip() == (f"Error: {path}: cannot write a figure with '.jpg'; "
                                      f"use one of .png, .svg, .pdf")
@@ -222,3 +315,8 @@ def test_only_the_plot_package_imports_matplotlib():
                  if "plot" not in path.relative_to(PACKAGE).parts
                  and importing.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_draw_names_the_results_it_can_draw():
+    with pytest.raises(TypeError, match="no figure for a dict; figures exist for: LawFit"):
+        draw({})

@@ -136,7 +136,8 @@ def test_non_utf8_bytes_do_not_stop_parsing(tmp_path):
 def test_repeated_step_keeps_the_last_line_and_says_so(tmp_path):
     log = read_log(write(tmp_path, "step:1 - actor/entropy:0.5\nstep:1 - actor/entropy:0.6\n"))
     assert log["actor/entropy"].values.tolist() == [0.6]
-    assert "1 repeated step in 1 key (actor/entropy)" in notes_of(log)["duplicate_steps"]
+    message = notes_of(log)["duplicate_steps"]
+    assert "(actor/entropy)" in message and "dropped 1 earlier value" in message
 
 
 @pytest.mark.parametrize(("text", "value"), [

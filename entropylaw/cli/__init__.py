@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 
 from . import (
+    backtest,  # noqa: F401  (registers the command)
     family,  # noqa: F401  (registers the command)
     fit,  # noqa: F401  (registers the command)
+    forecast,  # noqa: F401  (registers the command)
     importing,  # noqa: F401  (registers the command)
     keys,  # noqa: F401  (registers the command)
 )

@@ -13,6 +13,7 @@ from .common import (
     EntropyWindow,
     Json,
     Method,
+    Plot,
     Resamples,
     RewardKey,
     RewardMean,
@@ -20,7 +21,9 @@ from .common import (
     StepKey,
     TrackingUri,
     app,
+    check_plot,
     emit,
+    save_plot,
     user_errors,
 )
 
@@ -29,11 +32,13 @@ Runs = Annotated[list[str] | None, typer.Argument(
          "SOURCE=MODEL (a known model, e.g. run.csv=Qwen2.5-7B).", metavar="SOURCE=SIZE",
     show_default=False)]
 Manifest = Annotated[Path | None, typer.Option(
-    "--manifest", metavar="FILE", help="CSV file listing the runs: source and size (or model) per row, or a and "
-                       "b with intervals instead of a source (see docs/family.md).")]
+    "--manifest", metavar="FILE",
+    help="CSV file listing the runs: source and size (or model) per row, or a and b with "
+         "intervals instead of a source (see docs/family.md).")]
 Predict = Annotated[list[str] | None, typer.Option(
-    "--predict", metavar="SIZE", help="A size (billions) or model name at which to predict a, b and the "
-                      "ceiling; repeat for several.")]
+    "--predict", metavar="SIZE",
+    help="A size (billions) or model name at which to predict a, b and the ceiling; repeat for "
+         "several.")]
 
 
 @app.command()
@@ -53,11 +58,13 @@ def family(
     n_resamples: Resamples = 10_000,
     seed: Seed = None,
     as_json: Json = False,
+    plot: Plot = None,
 ) -> None:
-    """Fit a and b across model sizes as lines in ln N; predict them, and the ceiling, at new sizes."""
+    """Fit a and b across model sizes as lines in ln N; predict them, and the ceiling, by size."""
     from ..errors import InputError
     from ..family import fit_family, read_arguments, read_manifest
 
+    check_plot(plot)
     options = dict(entropy_key=entropy_key, reward_key=reward_key or None,
                    reward_mean=reward_mean, step_key=step_key, tracking_uri=tracking_uri)
     members = read_arguments(runs or [], **options)
@@ -67,4 +74,5 @@ def family(
         raise InputError("no runs: give SOURCE=SIZE arguments, or --manifest FILE")
     result = fit_family(members, predict=predict or [], confidence=confidence, method=method,
                         n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
+    save_plot(result, plot)
     emit(result, as_json)

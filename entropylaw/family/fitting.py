@@ -9,13 +9,15 @@ import numpy as np
 
 from .._text import few, plural
 from ..errors import InputError
+from ..law.fitting import LawFit, _check_confidence, _generator
 from ..results import Estimate, Notice, json_float
+from ..run import Run, read
 from .lines import SizeLine, fit_size_line, least_squares
-from .members import FamilyRun, family_run
+from .members import Coefficients, FamilyRun, family_run
 from .sizes import model_size, parse_size
 
 FEW_SIZES = 3
-FAR_EXTRAPOLATION = 4.0  # predicting beyond this multiple of the largest size (or below 1/x the smallest)
+FAR_EXTRAPOLATION = 4.0  # warn beyond this multiple of the largest size (or 1/x of the smallest)
 COEFFICIENTS = ("a", "b", "ceiling")
 
 
@@ -72,28 +74,23 @@ class FamilyFit:
         return tuple(sorted({run.size for run in self.runs}))
 
     def line(self, name: str) -> SizeLine:
-        return {"a": self.a_line, "b": self.b_line, "ceiling": self.ceiling_line}[name]
+        """The line of 'a', 'b' or 'ceiling'."""
+        return self._lines()[name]
+
+    def _lines(self) -> dict[str, SizeLine]:
+        return {"a": self.a_line, "b": self.b_line, "ceiling": self.ceiling_line}
 
     def predict(self, size, *, confidence: float | None = None) -> SizePrediction:
         """a, b and the ceiling of a model of ``size`` (billions, or a known model name)."""
-        from ..law.fitting import _check_confidence
-
         confidence = self.confidence if confidence is None else confidence
         _check_confidence(confidence)
-        size = parse_size(size, what="predicted size")
-        return SizePrediction(size, *(self.line(name).predict(size, confidence)
-                                      for name in COEFFICIENTS))
+        return _prediction(self._lines(), parse_size(size, what="predicted size"), confidence)
 
     def at(self, confidence: float) -> FamilyFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
-        from ..law.fitting import _check_confidence
-
         _check_confidence(confidence)
-        lines = {name: self.line(name).at(confidence) for name in COEFFICIENTS}
-        predictions = tuple(
-            SizePrediction(p.size, *(lines[name].predict(p.size, confidence)
-                                     for name in COEFFICIENTS))
-            for p in self.predictions)
+        lines = {name: line.at(confidence) for name, line in self._lines().items()}
+        predictions = tuple(_prediction(lines, p.size, confidence) for p in self.predictions)
         return replace(self, runs=tuple(run.at(confidence) for run in self.runs),
                        a_line=lines["a"], b_line=lines["b"], ceiling_line=lines["ceiling"],
                        predictions=predictions, confidence=confidence)
@@ -147,9 +144,6 @@ def fit_family(
     int or a numpy Generator. ``scatter=False`` leaves out the sizes' scatter around the lines
     (intervals then carry only the runs' own uncertainty; see docs/family.md).
     """
-    from ..law.fitting import _check_confidence, _generator
-    from ..run import read
-
     _check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
         raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
@@ -182,9 +176,7 @@ def fit_family(
     lines = {name: fit_size_line(log_sizes, estimates[name], draws[name], confidence=confidence,
                                  rng=rng, scatter=scatter)
              for name in COEFFICIENTS}
-    predictions = tuple(SizePrediction(size, *(lines[name].predict(size, confidence)
-                                               for name in COEFFICIENTS))
-                        for size in predict_sizes)
+    predictions = tuple(_prediction(lines, size, confidence) for size in predict_sizes)
     result = FamilyFit(
         runs=tuple(members), a_line=lines["a"], b_line=lines["b"], ceiling_line=lines["ceiling"],
         predictions=predictions, leave_one_out=_leave_one_out(distinct, estimates),
@@ -252,6 +244,10 @@ def _method_notes(result: FamilyFit) -> list[Notice]:
     return notes
 
 
+def _prediction(lines: dict, size: float, confidence: float) -> SizePrediction:
+    return SizePrediction(size, *(lines[name].predict(size, confidence) for name in COEFFICIENTS))
+
+
 def _size_of(item, given) -> float:
     if given is not None:
         return parse_size(given, what=f"size of {_describe(item)}")
@@ -315,10 +311,6 @@ def _leave_one_out(distinct: np.ndarray, estimates: dict) -> tuple[LeftOut, ...]
 
 
 def _is_single(value) -> bool:
-    from ..law.fitting import LawFit
-    from ..run import Run
-    from .members import Coefficients
-
     return isinstance(value, (str, bytes, os.PathLike, int, float, Run, LawFit, Coefficients))
 
 

@@ -41,8 +41,8 @@ class SizeLine:
     """A coefficient (a, b or the ceiling) as ``slope * ln N + intercept``, N in billions.
 
     ``scatter`` is the estimated standard deviation of the sizes around the line beyond their
-    runs' own noise (0 when the runs' noise explains the residuals); ``residual_df`` the degrees
-    of freedom it rests on.
+    runs' own noise (0 when the runs' noise explains the residuals, NaN with 2 sizes);
+    ``residual_df`` the degrees of freedom it rests on.
     """
 
     slope: Estimate
@@ -88,7 +88,7 @@ def fit_size_line(log_sizes, estimates, draws, *, confidence: float, rng, scatte
     residual_df = n_sizes - 2
     own_variance = draws.var(axis=1, ddof=1)
     scatter_sd = np.zeros(n_draws)
-    point_scatter = 0.0
+    point_scatter = math.nan  # not estimable from 2 sizes
     if residual_df > 0:
         design = np.column_stack([np.ones_like(x), x])
         leverage = np.einsum("ij,ji->i", design, projector)

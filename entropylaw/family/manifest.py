@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..errors import EntropyLawError, InputError
+from ..errors import FitError, InputError
 from ..results import Estimate
 from .members import Coefficients
 from .sizes import check_size, model_size, parse_size
@@ -26,7 +26,8 @@ def parse_run_argument(text: str) -> tuple[str, float | None, str | None]:
         return str(text), None, None
     if not source or not spec.strip():
         raise InputError(f"'{text}': expected SOURCE=SIZE (billions of non-embedding "
-                         f"parameters, e.g. run.csv=6.53) or SOURCE=MODEL (e.g. run.csv=Qwen2.5-7B)")
+                         f"parameters, e.g. run.csv=6.53) or SOURCE=MODEL "
+                         f"(e.g. run.csv=Qwen2.5-7B)")
     spec = spec.strip()
     try:
         number = float(spec)
@@ -80,7 +81,7 @@ def read_manifest(path, **read_options) -> list:
         try:
             members.append(read(_resolve(row["source"], path.parent), model=model,
                                 model_size=size, **options))
-        except EntropyLawError as exc:
+        except (InputError, FitError) as exc:
             raise type(exc)(f"{where}: {exc}") from None
     return members
 
@@ -94,7 +95,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     if not lines:
         raise InputError(f"{path}: the manifest is empty; expected a header such as "
                          f"'source,size' and one row per run")
-    parsed = list(csv.reader(text for _, text in lines))
+    parsed = [next(csv.reader([text])) for _, text in lines]  # one row per line: exact numbers
     header = [name.strip().lower() for name in parsed[0]]
     header_line = lines[0][0]
     for name in header:
@@ -107,11 +108,13 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
         raise InputError(f"{path} line {header_line}: the header needs a 'source' column, or "
                          f"'a' and 'b' columns")
     rows = []
-    for (number, _), cells in zip(lines[1:], parsed[1:]):
+    for (number, _), cells in zip(lines[1:], parsed[1:], strict=True):
         if len(cells) > len(header):
             raise InputError(f"{path} line {number}: {len(cells)} fields, but the header has "
                              f"{len(header)}")
-        values = {name: (cell.strip() or None) for name, cell in zip(header, cells)}
+        # a short row leaves its last columns empty
+        values = {name: (cell.strip() or None)
+                  for name, cell in zip(header, cells, strict=False)}
         rows.append((number, values))
     if not rows:
         raise InputError(f"{path}: the manifest has a header but no runs")

@@ -1,4 +1,4 @@
-"""The runs of a family: each one's coefficients with their draws, from a run, a fit, or given values."""
+"""The runs of a family: each one's coefficients and draws, from a run, a fit, or given values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import EntropyLawError, InputError
+from ..errors import FitError, InputError
+from ..law.fitting import LawFit, fit
 from ..results import Estimate, Notice
+from ..run import Run
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,12 @@ class FamilyRun:
 def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
                fit_options: dict) -> tuple[FamilyRun, list[Notice]]:
     """A FamilyRun from a Run (fitted here), a LawFit, or Coefficients; and notes about it."""
-    from ..law.fitting import LawFit, fit
-    from ..run import Run
-
     notes: list[Notice] = []
     if isinstance(item, Run):
         try:
             item = fit(item, confidence=confidence, n_resamples=n_resamples, seed=rng,
                        **fit_options)
-        except EntropyLawError as exc:
+        except (InputError, FitError) as exc:
             message = str(exc)
             if item.source and not message.startswith(item.source):
                 message = f"{item.source}: {message}"
@@ -91,7 +90,8 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
 
 
 def _estimates(a, b, a_draws, b_draws, confidence):
-    return (Estimate.from_draws(a, a_draws, confidence), Estimate.from_draws(b, b_draws, confidence),
+    return (Estimate.from_draws(a, a_draws, confidence),
+            Estimate.from_draws(b, b_draws, confidence),
             Estimate.from_draws(b - a, b_draws - a_draws, confidence))
 
 

@@ -84,7 +84,7 @@ def lookup(name: str) -> ModelSize | None:
 
 
 def model_size(name: str) -> float:
-    """Non-embedding size in billions of a known model; InputError naming what to pass if unknown."""
+    """Non-embedding size in billions of a known model; an unknown one says what to pass."""
     entry = lookup(name)
     if entry is None:
         raise InputError(
@@ -105,7 +105,10 @@ def parse_size(value, *, what: str = "size") -> float:
             if not text:
                 raise InputError(f"{what} is empty: expected billions of non-embedding "
                                  f"parameters or a model name") from None
-            number = model_size(text)
+            try:
+                number = model_size(text)
+            except InputError as exc:
+                raise InputError(f"{what}: {exc}") from None
     else:
         try:
             number = float(value)

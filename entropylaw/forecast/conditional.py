@@ -1,31 +1,49 @@
-"""Draws of new validation measurements after the fit window, given the last one observed.
+"""Draws of new validation measurements after the fit window.
 
-The fit models a measurement as the law plus AR(1) noise. For each draw of the fit, the noise
-``h`` validation intervals after the window's last point has mean ``rho^h e`` (``e`` that point's
-residual under the draw's coefficients) and standard deviation ``sd sqrt(1 - rho^(2h))``: the
-best linear predictor under the fit's own noise model. Far ahead it is the unconditional
-prediction of ``LawFit.predict_draws(kind='observation')``.
+The fit models a measurement as the law plus AR(1) noise. Conditioned on the window's last
+point, the noise ``h`` validation intervals later has, for each draw of the fit, mean
+``rho^h e`` (``e`` that point's residual under the draw's coefficients) and standard deviation
+``sd sqrt(1 - rho^(2h))``: the best linear predictor under the fit's own noise model. Far
+ahead, or unconditioned, it is the noise of ``LawFit.predict_draws(kind='observation')``. A
+measurement paired with a logged (noisy) entropy value also carries that noise through the law,
+as in the fit; an entropy forecast is of the trend and carries none.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..law.fitting import _x_variance
 
-def observation_draws(fit, entropy, steps, *, spacing: float) -> np.ndarray:
-    """Draws of R at ``steps`` (n_draws x len(steps)) from the law fit ``fit``.
+
+def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool = True,
+                      logged=None):
+    """(means, draws of a new measurement) of R at ``steps``, each n_draws x len(steps).
 
     ``entropy`` is one value per step, or one row per draw (an entropy forecast's draws);
-    ``spacing`` is the number of steps between validations.
+    ``spacing`` is the number of steps between validations; ``logged`` marks the steps whose
+    entropy is a logged value (default: all when ``entropy`` is 1-d).
     """
     draws = fit.draws
-    mean = draws.b[:, None] - draws.a[:, None] * np.exp(np.asarray(entropy, dtype=float))
-    last_residual = fit.data.reward[-1] - (draws.b - draws.a * np.exp(fit.data.entropy[-1]))
-    lags = np.maximum(np.rint((np.asarray(steps, dtype=float) - fit.data.steps[-1]) / spacing), 1)
-    rho = draws.noise_autocorrelation[:, None]
-    carry = np.sign(rho) ** lags * np.abs(rho) ** lags
-    spread = draws.noise_sd[:, None] * np.sqrt(1.0 - carry**2)
-    return mean + carry * last_residual[:, None] + spread * draws.noise[:, None]
+    entropy = np.asarray(entropy, dtype=float)
+    mean = draws.b[:, None] - draws.a[:, None] * np.exp(entropy)
+    variance = np.broadcast_to(draws.noise_sd[:, None] ** 2, mean.shape)
+    if conditional:
+        last_residual = (fit.data.reward[-1]
+                         - (draws.b - draws.a * np.exp(fit.data.entropy[-1])))
+        gaps = (np.asarray(steps, dtype=float) - fit.data.steps[-1]) / spacing
+        lags = np.maximum(np.rint(gaps), 1)
+        rho = draws.noise_autocorrelation[:, None]
+        carry = np.sign(rho) ** lags * np.abs(rho) ** lags
+        mean = mean + carry * last_residual[:, None]
+        variance = variance * (1.0 - carry**2)
+    logged = np.full(mean.shape[1], entropy.ndim == 1) if logged is None else np.asarray(logged)
+    if logged.any():
+        typical = np.median(np.atleast_2d(entropy), axis=0)
+        x_variance = np.where(logged, _x_variance(typical, fit.entropy_noise,
+                                                  fit.entropy_window), 0.0)
+        variance = variance + draws.a[:, None] ** 2 * x_variance[None, :]
+    return mean, mean + np.sqrt(variance) * draws.noise[:, None]
 
 
 def validation_spacing(steps) -> float:

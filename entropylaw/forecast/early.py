@@ -2,12 +2,13 @@
 phase where accuracy jumps while entropy barely moves (a model learning the answer format).
 
 Such points sit far below the law fitted to the points after them, while entropy is still high.
-Candidates are the leading points whose entropy is in the upper half of the window's range. For
-each candidate end of the phase (latest first), the law is fitted to the later points and the
-last point of the candidate phase is tested as a new observation of that fit (a one-sided
-prediction-interval test; level 0.01 over all candidates, Bonferroni). The phase ends at the
-latest candidate that fails.
-See docs/forecast.md.
+Candidates are the leading points up to the last one whose entropy is in the upper half of the
+window's range, keeping 4 points after them. For each candidate end of the phase (latest
+first), the law is fitted to the later points and the phase's points are tested as new
+observations of that fit: the sum of their prediction errors (a one-sided t test, level 0.01
+over all candidates by Bonferroni), and the phase's last point on its own (one-sided, 0.05).
+Their variance includes the logged entropy's own noise, carried through the law as in the fit.
+The phase ends at the latest candidate that fails both. See docs/forecast.md.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FitError
+from ..law.fitting import _x_variance
 from ..law.linear import fit_line
 
-LEVEL = 0.01
+LEVEL = 0.01  # for the sum of the phase's prediction errors, over all candidates
+LAST_POINT_LEVEL = 0.05  # for the phase's last point on its own
 MIN_REFERENCE = 4  # points the law is fitted to when testing (2 degrees of freedom)
 
 
@@ -29,40 +32,41 @@ class EarlyPhase:
 
     n_points: int  # leading points in the phase
     checked: bool  # False when the window was too short to test
-    statistic: float  # studentised residual of the phase's last point (nan if none)
+    statistic: float  # t statistic of the phase's summed prediction errors (nan if none)
 
 
-def find_early_phase(entropy, reward, *, level: float = LEVEL) -> EarlyPhase:
+def find_early_phase(entropy, reward, *, entropy_noise: float = 0.0,
+                     entropy_window: int = 1) -> EarlyPhase:
     """Detect a leading phase below the law in paired ``entropy``/``reward`` arrays (in step
-    order). Only leading points with entropy in the upper half of its range can be in the
-    phase, and 4 points must remain after it."""
+    order); ``entropy_noise`` is the relative noise of one logged entropy value."""
     from scipy.stats import t as student_t
 
     entropy = np.asarray(entropy, dtype=float)
     x = np.exp(entropy)
     y = np.asarray(reward, dtype=float)
     n = x.size
-    if n == 0:
-        return EarlyPhase(0, False, np.nan)
-    high = entropy >= (entropy.max() + entropy.min()) / 2.0
-    leading_high = int(np.argmin(high)) if not high.all() else n
-    latest = min(n - MIN_REFERENCE, leading_high)
+    high = np.flatnonzero(entropy >= (entropy.max() + entropy.min()) / 2.0) if n else []
+    latest = min(n - MIN_REFERENCE, int(high[-1]) + 1 if len(high) else 0)
     if latest < 1:
         return EarlyPhase(0, False, np.nan)
-    threshold_level = level / latest
     for end in range(latest, 0, -1):
         try:
             line = fit_line(x[end:], y[end:])
         except FitError:
             continue
         dof = line.n - 2
-        scale = np.sqrt(line.rss / dof)
-        point = np.array([1.0, -x[end - 1]])
-        inverse = np.linalg.inv(line.design.T @ line.design)
-        spread = scale * np.sqrt(1.0 + point @ inverse @ point)
-        if spread <= 0:
+        variance = line.rss / dof
+        if variance <= 0:
             continue
-        statistic = (y[end - 1] - (line.b - line.a * x[end - 1])) / spread
-        if statistic < student_t.ppf(threshold_level, dof):
-            return EarlyPhase(end, True, float(statistic))
+        phase = np.column_stack([np.ones(end), -x[:end]])
+        errors = y[:end] - phase @ np.array([line.b, line.a])
+        # Covariance of new observations' prediction errors: s^2 (I + X0 (X'X)^-1 X0').
+        covariance = np.eye(end) + phase @ np.linalg.inv(line.design.T @ line.design) @ phase.T
+        covariance += np.diag(line.a**2 * _x_variance(entropy[:end], entropy_noise,
+                                                      entropy_window) / variance)
+        total = errors.sum() / np.sqrt(variance * covariance.sum())
+        last = errors[-1] / np.sqrt(variance * covariance[-1, -1])
+        if (total < student_t.ppf(LEVEL / latest, dof)
+                and last < student_t.ppf(LAST_POINT_LEVEL, dof)):
+            return EarlyPhase(end, True, float(total))
     return EarlyPhase(0, True, np.nan)

@@ -21,9 +21,9 @@ from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
 
 MIN_POINTS = 8
-MAX_BINS = 200
-SCALES_PER_DECADE = 8
-POWERS = np.geomspace(0.05, 20.0, 28)
+MAX_BINS = 100
+SCALES_PER_DECADE = 20
+POWERS = np.geomspace(0.05, 20.0, 50)
 MAX_AUTOCORRELATION = 0.95
 
 
@@ -39,7 +39,6 @@ class Trajectory:
     coefficients: np.ndarray  # (grid, 2): floor, height
     covariance: np.ndarray  # (grid, 2, 2)
     weights: np.ndarray
-    last_step: int
 
     @property
     def best(self) -> int:
@@ -117,7 +116,7 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     covariance = np.linalg.inv(normal) * variance[:, None, None]
     covariance[negative] = np.array([[1e-18, 0.0], [0.0, 1.0]]) * (
         variance[negative] / normal[negative, 1, 1])[:, None, None]
-    return Trajectory(scale, power, coefficients, covariance, weights, int(steps.max()))
+    return Trajectory(scale, power, coefficients, covariance, weights)
 
 
 def _curve(coefficients, scale, power, steps) -> np.ndarray:

@@ -7,14 +7,18 @@ it is cheap. Plotting reads a result and never changes it.
 
 from __future__ import annotations
 
+from .backtest import plot_backtest
 from .family import plot_family
 from .files import FORMATS, figure_format, save
 from .fit import plot_fit
+from .forecast import plot_forecast
 
-__all__ = ["FORMATS", "draw", "figure_format", "plot_family", "plot_fit", "save"]
+__all__ = ["FORMATS", "draw", "figure_format", "plot_backtest", "plot_family", "plot_fit",
+           "plot_forecast", "save"]
 
 # Result class name -> the function drawing it (the CLI's --plot draws any result).
-_DRAWERS = {"LawFit": plot_fit, "FamilyFit": plot_family}
+_DRAWERS = {"LawFit": plot_fit, "Forecast": plot_forecast, "FamilyFit": plot_family,
+            "Backtest": plot_backtest}
 
 
 def draw(result, ax=None, **options):

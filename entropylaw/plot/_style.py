@@ -49,11 +49,22 @@ def reward_axis(ax, label: str, as_percent: bool, axis: str = "y") -> None:
     """Label the reward axis: percent ticks and '(%)' for accuracies, the raw scale otherwise."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     if as_percent:
-        from matplotlib.ticker import PercentFormatter
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-        target.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+        target.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+        target.set_major_formatter(FuncFormatter(lambda value, _: f"{round(value * 100, 6):g}%"))
         label = f"{label} (%)"
     target.set_label_text(label)
+
+
+def value_text(as_percent: bool):
+    """How the figure's labels print a reward-valued number: '51.3%' for accuracies (as the
+    reports do), three significant digits otherwise; 'n/a' when not finite."""
+    from ..report import percent
+
+    if as_percent:
+        return percent
+    return lambda value: f"{value:.3g}" if np.isfinite(value) else "n/a"
 
 
 def clamp_accuracy(ax, *values) -> None:
@@ -85,17 +96,27 @@ def run_name(source: str | None, model: str | None = None) -> str:
     return "(arrays)"
 
 
-def title(ax, heading: str, detail: str | None = None, warnings=()) -> None:
-    """A bold heading; under it a grey line of detail and, in red, the codes of the result's
-    warnings (a figure must not look more trustworthy than its report)."""
-    lines = [(detail, "0.35")] if detail else []
+def title(ax, heading: str, detail=None, warnings=()) -> None:
+    """A bold heading; under it grey lines of ``detail`` (a string or several) and, in red,
+    the codes of the result's warnings (a figure must not look more trustworthy than its
+    report)."""
+    details = [detail] if isinstance(detail, str) else list(detail or ())
+    lines = [(text, "0.35") for text in details]
     if warnings:
-        lines.append(("warnings: " + ", ".join(w.code for w in warnings), CEILING))
+        lines.append(("warnings: " + codes(warnings), CEILING))
     for row, (text, colour) in enumerate(reversed(lines)):
         ax.annotate(text, xy=(0.5, 1.0), xycoords="axes fraction", xytext=(0, 4 + 11 * row),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8,
                     color=colour)
     ax.set_title(heading, fontsize=11, fontweight="bold", pad=6 + 11 * len(lines))
+
+
+def codes(notices) -> str:
+    """'a, b (x2)': each notice code once, with its count when repeated."""
+    counts = {}
+    for notice in notices:
+        counts[notice.code] = counts.get(notice.code, 0) + 1
+    return ", ".join(code if n == 1 else f"{code} (x{n})" for code, n in counts.items())
 
 
 def finish(ax, *, legend_below: bool = False) -> None:

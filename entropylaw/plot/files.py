@@ -30,5 +30,6 @@ def save(figure, path, *, dpi: int = PNG_DPI) -> Path:
 
     kind = figure_format(path)
     with matplotlib.rc_context(_SETTINGS):
-        figure.savefig(path, format=kind, dpi=dpi, metadata=_METADATA[kind])
+        figure.savefig(path, format=kind, dpi=dpi, metadata=_METADATA[kind],
+                       bbox_inches="tight", pad_inches=0.08)
     return Path(path)

@@ -28,7 +28,7 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
     mean = fit.predict(grid, kind="mean")
     measurement = fit.predict(grid, kind="observation")
     as_percent = style.is_fraction(data.reward)
-    show = _formatter(as_percent)
+    show = style.value_text(as_percent)
     level = style.level(fit.confidence)
 
     ax.fill_between(grid, measurement.reward_lower, measurement.reward_upper, color=style.FITTED,
@@ -72,12 +72,6 @@ def _ceiling(ax, ceiling, show, level: str, *, at_zero: bool) -> None:
     error = np.array([[ceiling.estimate - ceiling.lower], [ceiling.upper - ceiling.estimate]])
     ax.errorbar([0.0], [ceiling.estimate], yerr=np.nan_to_num(error), fmt="D", markersize=6,
                 color=style.CEILING, capsize=4, zorder=4, label=label)
-
-
-def _formatter(as_percent: bool):
-    if as_percent:
-        return lambda value: f"{value * 100:.1f}%"
-    return lambda value: f"{value:.3g}"
 
 
 def _detail(fit) -> str:

@@ -29,12 +29,12 @@ def format_family(fit) -> str:
     for run in fit.runs:
         lines.append(f"  {_short(run.source):<30}{_size(run.size):>8}  "
                      + "".join(_cell(e) for e in (run.a, run.b, run.ceiling)).rstrip())
-    lines += ["", f"  {'line':<10}{'slope (per unit ln N)':<{COLUMN}}{'intercept (N = 1B)':<{COLUMN}}"
-                  f"scatter beyond the runs' noise"]
+    lines += ["", f"  {'line':<10}{'slope (per unit ln N)':<{COLUMN}}"
+                  f"{'intercept (N = 1B)':<{COLUMN}}scatter beyond the runs' noise"]
     for name in ("a", "b", "ceiling"):
         line = fit.line(name)
-        lines.append(f"  {name:<10}{_cell(line.slope, digits=2)}{_cell(line.intercept)}"
-                     f"{line.scatter * 100:.2f} points")
+        scatter = "n/a" if math.isnan(line.scatter) else f"{line.scatter * 100:.2f} points"
+        lines.append(f"  {name:<10}{_cell(line.slope, digits=2)}{_cell(line.intercept)}{scatter}")
     if fit.predictions:
         lines += ["", "  predictions: the coefficients of a model of each size",
                   f"  {'size':<10}" + "".join(f"{name:<{COLUMN}}"
@@ -76,7 +76,9 @@ def _size(size: float) -> str:
 
 
 def _points(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:+.2f}"
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{round(value * 100, 2) + 0.0:+.2f}"  # + 0.0: no '-0.00'"
 
 
 def _short(source, width: int = 29) -> str:

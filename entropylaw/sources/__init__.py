@@ -30,6 +30,13 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "wandb": ("wandb_online", "read_wandb_online", "W&B run on a server (wandb:E/P/RUN_ID)"),
     "mlflow": ("mlflow", "read_mlflow", "MLflow run (mlflow:RUN_ID)"),
 }
+# Formats whose source may hold several runs -> the module and function that list them.
+_MULTI: dict[str, tuple[str, str]] = {
+    "wandb-offline": ("wandb_offline", "run_sources"),
+    "tensorboard": ("tensorboard", "run_sources"),
+    "wandb": ("wandb_online", "find_runs"),
+    "mlflow": ("mlflow", "find_runs"),
+}
 # The options each format takes beside the source.
 _OPTIONS = {"csv": {"step_key", "wanted"}, "wandb-offline": {"step_key"},
             "wandb": {"step_key"}, "mlflow": {"tracking_uri"}}
@@ -82,6 +89,9 @@ def _directory_format(path: Path) -> str:
         return "trainer-state"
     if event_files(path):
         return "tensorboard"
+    if (path / "0" / "meta.yaml").is_file() or any(path.glob("*/*/meta.yaml")):
+        raise InputError(f"{path}: an MLflow file store; name a run in it as mlflow:RUN_ID "
+                         f"--tracking-uri {path}")
     raise InputError(f"{path}: a directory holding no run entropylaw recognises "
                      f"(expected {_EXPECTED})")
 
@@ -93,8 +103,8 @@ def _looks_like_console_log(path: Path) -> bool:
         return CONSOLE_SIGNATURE.search(handle.read()) is not None
 
 
-def read_log(source, *, step_key: str | None = None, wanted=(), tracking_uri: str | None = None,
-             ) -> Log:
+def read_log(source, *, step_key: str | None = None, wanted=(),
+             tracking_uri: str | None = None) -> Log:
     """Read every numeric series of one run.
 
     ``step_key`` overrides the detected step axis (CSV, W&B); ``wanted`` names the keys the
@@ -106,7 +116,7 @@ def read_log(source, *, step_key: str | None = None, wanted=(), tracking_uri: st
     runs = find_runs(source, tracking_uri=tracking_uri)
     if len(runs) > 1:
         raise InputError(f"{source}: holds {len(runs)} runs; name one: {listing(runs, 10)}")
-    return _reader(kind)(runs[0], **options)
+    return _function(*FORMATS[kind][:2])(runs[0], **options)
 
 
 def find_runs(source, *, tracking_uri: str | None = None) -> list[str]:
@@ -114,32 +124,23 @@ def find_runs(source, *, tracking_uri: str | None = None) -> list[str]:
     kind = detect_format(source)
     if kind not in _MULTI:
         return [str(source)]
-    module, function = _MULTI[kind]
-    lister = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    lister = _function(*_MULTI[kind])
     if kind == "mlflow":
         return lister(str(source), tracking_uri=tracking_uri)
     return lister(str(source))
 
 
-def read_logs(source, *, step_key: str | None = None, tracking_uri: str | None = None,
-              ) -> list[Log]:
+def read_logs(source, *, step_key: str | None = None,
+              tracking_uri: str | None = None) -> list[Log]:
     """Read every run ``source`` holds (for commands that take many runs)."""
     return [read_log(run, step_key=step_key, tracking_uri=tracking_uri)
             for run in find_runs(source, tracking_uri=tracking_uri)]
 
 
-# Formats whose source may hold several runs -> the module and function that list them.
-_MULTI: dict[str, tuple[str, str]] = {
-    "wandb-offline": ("wandb_offline", "run_sources"),
-    "tensorboard": ("tensorboard", "run_sources"),
-    "wandb": ("wandb_online", "find_runs"),
-    "mlflow": ("mlflow", "find_runs"),
-}
 
-
-def _reader(kind: str):
-    module, function, _ = FORMATS[kind]
-    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+def _function(module: str, name: str):
+    """A function of a reader module, imported only now."""
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def _options(kind: str, source, **given) -> dict:

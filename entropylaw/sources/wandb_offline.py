@@ -93,6 +93,9 @@ def _read_file(file: Path, source: str, step_key: str | None) -> Log:
     if unreadable:
         notes.append(Notice("unreadable_records",
                             f"skipped {plural(unreadable, 'record')} that did not decode"))
+    if step_key and step_key != ROW_STEP and step_key not in reader.logged:
+        raise InputError(f"{file}: no key '{step_key}' to use as the step; keys are: "
+                         f"{listing(sorted(reader.logged))}")
     if not reader.columns:
         raise InputError(f"{file}: the run logged no numeric history"
                          + (f" ({stop.reason} at byte {stop.offset:,})" if stop else ""))
@@ -113,6 +116,7 @@ class _Reader:
         self.globs: list[tuple[str, str]] = []
         self.axis: dict[str, str] = {}
         self.rows = 0
+        self.logged: set[str] = set()
         self.finished = False
         self.non_numeric: set[str] = set()
         self.no_step: Counter = Counter()
@@ -161,6 +165,7 @@ class _Reader:
                 self.non_numeric.add(key)
             else:
                 row[key] = value
+        self.logged.update(row)
         columns, axis_of = self.columns, self._axis_of
         for key, value in row.items():
             if key == ROW_STEP:

@@ -92,6 +92,9 @@ def read_wandb_online(source: str, *, step_key: str | None = None) -> Log:
 
 def _read_run(source: str, run, step_key: str | None) -> Log:
     keys = _history_keys(run)
+    if step_key and step_key not in keys:
+        raise InputError(f"{source}: no key '{step_key}' to use as the step; keys are: "
+                         f"{listing(keys)}")
     main = step_key or keymod.find_step_key([k for k in keys if k != ROW_STEP]) or ROW_STEP
     columns, used, not_numeric = {}, {}, []
     for key in keys:
@@ -195,7 +198,7 @@ def _wait_or_raise(exc: Exception, attempt: int, where: str) -> None:
         raise InputError(f"{where}: {_first_line(exc)}") from None
     if attempt == MAX_RETRIES:
         raise InputError(f"{where}: still rate-limited (HTTP 429) after "
-                         f"{plural(MAX_RETRIES, 'retry')}; try again later") from None
+                         f"{MAX_RETRIES} retries; try again later") from None
     reset = response.headers.get("RateLimit-Reset") or response.headers.get("Retry-After")
     try:
         delay = max(float(reset), 0.0)

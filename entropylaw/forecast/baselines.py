@@ -1,0 +1,120 @@
+"""Forecasters that ignore entropy, to measure the law against (SCIENCE.md section 4).
+
+Each takes the fit window's validation steps and accuracies and the steps to forecast, and
+returns a :class:`Curve`: the point forecast, a prediction band at ``confidence``, and the
+method's ceiling. How the bands are built is in docs/backtest.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._text import plural
+from ..errors import FitError
+
+POWER_EXPONENTS = np.geomspace(0.01, 5.0, 200)
+SIGMOID_ASYMPTOTES = 81
+SIGMOID_MIDPOINTS = np.geomspace(1e-2, 1e2, 61)  # times the window's last step
+SIGMOID_EXPONENTS = np.geomspace(0.1, 10.0, 41)
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """A forecast at target steps: point, band, and the ceiling the method implies."""
+
+    reward: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    ceiling: float
+
+
+def last_value(steps, reward, targets, *, confidence: float) -> Curve:
+    """The last observed accuracy, forever. Its band is +- a t quantile times the root mean
+    square of the window's changes from one validation to the next."""
+    from scipy.stats import t as student_t
+
+    reward = _checked(steps, reward, 2, "the last-value baseline")[1]
+    targets = np.asarray(targets, dtype=float)
+    changes = np.diff(reward)
+    half_width = (student_t.ppf(0.5 + confidence / 2.0, changes.size)
+                  * np.sqrt(np.mean(changes**2)))
+    point = np.full(targets.size, reward[-1])
+    return Curve(point, point - half_width, point + half_width, float(reward[-1]))
+
+
+def power_law(steps, reward, targets, *, confidence: float, limit: float = 1.0) -> Curve:
+    """``R = A - D step^-B`` by least squares: B on a grid, A and D in closed form for each,
+    A at most ``limit``. Points at step 0 are left out (the curve is undefined there)."""
+    steps, reward = _checked(steps, reward, 4, "the power-law baseline", positive=True)
+    z = steps[None, :] ** -POWER_EXPONENTS[:, None]
+    z_mean = z.mean(axis=1, keepdims=True)
+    slope = (((z - z_mean) * (reward - reward.mean())).sum(axis=1)
+             / ((z - z_mean) ** 2).sum(axis=1))
+    asymptote = reward.mean() - slope * z_mean[:, 0]
+    capped = asymptote > limit
+    asymptote[capped] = limit
+    slope[capped] = (z[capped] @ (reward - limit)) / (z[capped] ** 2).sum(axis=1)
+    rss = ((reward - asymptote[:, None] - slope[:, None] * z) ** 2).sum(axis=1)
+    best = int(np.argmin(rss))
+    design = np.column_stack([np.ones_like(steps), z[best]])
+    target_design = np.column_stack([np.ones(len(targets)),
+                                     np.asarray(targets, dtype=float) ** -POWER_EXPONENTS[best]])
+    point = target_design @ np.array([asymptote[best], slope[best]])
+    return _banded(point, design, target_design, rss[best], 3, confidence, asymptote[best])
+
+
+def sigmoid(steps, reward, targets, *, confidence: float, start: float,
+            limit: float = 1.0) -> Curve:
+    """ScaleRL's curve in steps, ``R = start + (A - start) / (1 + (C_mid / step)^B)``, fitted
+    as ScaleRL fits compute curves: a grid over the asymptote A and the midpoint C_mid, the
+    exponent B fitted (on a grid) at each; ``start`` is the accuracy before training."""
+    steps, reward = _checked(steps, reward, 4, "the sigmoid baseline")
+    span = max(float(steps.max()), 1.0)
+    low = min(start, float(reward.min()))
+    asymptotes = np.linspace(low, max(limit, float(reward.max())), SIGMOID_ASYMPTOTES)
+    shapes = _sigmoid_shape(steps, SIGMOID_MIDPOINTS[:, None] * span, SIGMOID_EXPONENTS[None, :])
+    best = (np.inf, 0.0, 0, 0)
+    for asymptote in asymptotes:
+        rss = ((reward - start - (asymptote - start) * shapes) ** 2).sum(axis=-1)
+        i, j = np.unravel_index(np.argmin(rss), rss.shape)
+        if rss[i, j] < best[0]:
+            best = (float(rss[i, j]), float(asymptote), int(i), int(j))
+    rss, asymptote, i, j = best
+    midpoint, exponent = SIGMOID_MIDPOINTS[i] * span, SIGMOID_EXPONENTS[j]
+    design = _sigmoid_shape(steps, midpoint, exponent)[:, None]
+    target_design = _sigmoid_shape(np.asarray(targets, dtype=float), midpoint, exponent)[:, None]
+    point = start + (asymptote - start) * target_design[:, 0]
+    return _banded(point, design, target_design, rss, 3, confidence, asymptote)
+
+
+def _sigmoid_shape(steps, midpoint, exponent):
+    steps = np.asarray(steps, dtype=float)
+    with np.errstate(divide="ignore", over="ignore"):
+        return 1.0 / (1.0 + (np.asarray(midpoint)[..., None] / steps) ** np.asarray(exponent)[
+            ..., None])
+
+
+def _banded(point, design, target_design, rss, n_parameters, confidence, ceiling) -> Curve:
+    """Band from the linear part of a curve fit: residual variance times (1 + leverage)."""
+    from scipy.stats import t as student_t
+
+    dof = design.shape[0] - n_parameters
+    inverse = np.linalg.pinv(design.T @ design)
+    leverage = np.einsum("ij,jk,ik->i", target_design, inverse, target_design)
+    half_width = (student_t.ppf(0.5 + confidence / 2.0, dof)
+                  * np.sqrt(rss / dof * (1.0 + leverage)))
+    return Curve(point, point - half_width, point + half_width, float(ceiling))
+
+
+def _checked(steps, reward, minimum: int, what: str, *, positive: bool = False):
+    steps = np.asarray(steps, dtype=float)
+    reward = np.asarray(reward, dtype=float)
+    if positive:
+        steps, reward = steps[steps > 0], reward[steps > 0]
+    if steps.size < minimum:
+        where = " after step 0" if positive else ""
+        raise FitError(f"{what} needs at least {minimum} validation points{where}, "
+                       f"got {plural(steps.size, 'point')}")
+    return steps, reward

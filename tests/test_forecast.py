@@ -1,0 +1,225 @@
+"""``entropylaw.forecast``: simulated runs where the right forecast is known, and the real logs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import entropylaw
+from entropylaw.errors import FitError, InputError
+from entropylaw.simulate import simulate_run
+
+DRAWS = 1000  # enough for 90% bands; the statistic does not need the default 4000
+
+
+def law_run(seed, **options):
+    settings = dict(noise_sd=0.01, noise_autocorrelation=0.3, entropy_noise=0.03,
+                    entropy_decay=0.15, seed=seed)
+    return simulate_run(**{**settings, **options})
+
+
+def test_a_run_following_the_law_lands_in_its_bands_at_their_level():
+    inside, ceiling_covered, errors = [], [], []
+    for seed in range(20):
+        result = entropylaw.forecast(law_run(seed), fit_fraction=0.15, n_resamples=DRAWS,
+                                     seed=seed)
+        table = result.predictions
+        inside.append(((table.observed >= table.reward_lower)
+                       & (table.observed <= table.reward_upper)).mean())
+        ceiling_covered.append(result.ceiling.lower <= 0.5 <= result.ceiling.upper)
+        errors.append(result.metrics.rmse)
+    assert 0.8 <= np.mean(inside) <= 0.97  # measured 0.90
+    assert sum(ceiling_covered) >= 15  # 90% intervals of the true ceiling 0.5; measured 18/20
+    assert np.median(errors) < 0.015  # the noise itself has sd 0.01
+
+
+def test_the_forecast_uses_the_entropy_logged_after_the_cut():
+    run = law_run(3)
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    table = result.predictions
+    later = run.reward.steps[run.reward.steps > result.fit_until_step]
+    assert table.step.tolist() == later.tolist()
+    assert table.entropy_observed.all()
+    logged = dict(zip(run.entropy.steps.tolist(), run.entropy.values.tolist(), strict=True))
+    assert table.entropy.tolist() == [logged[s] for s in later]
+    assert result.fit_until_step == 90 and result.fit.steps == (0, 90)
+    assert result.forecaster == "law" and result.metrics.n_points == later.size
+
+
+def test_a_live_run_forecasts_entropy_and_widens_its_bands():
+    run = law_run(4)
+    known = entropylaw.forecast(run, fit_until=150, n_resamples=DRAWS, seed=1)
+    live = entropylaw.forecast(run.until(150), horizon=600, n_resamples=DRAWS, seed=1)
+    assert live.metrics is None and not live.predictions.entropy_observed.any()
+    assert live.predictions.step.iloc[-1] == 600
+    assert live.predictions.step.iloc[0] == 160  # one validation interval after the window
+    both = known.predictions.merge(live.predictions, on="step", suffixes=("_known", "_live"))
+    width = {kind: (both[f"reward_upper_{kind}"] - both[f"reward_lower_{kind}"]).mean()
+             for kind in ("known", "live")}
+    assert width["live"] > width["known"]
+    truth = 0.8 - 0.3 * np.exp(0.05)  # where the run levels off
+    assert live.predictions.reward_lower.iloc[-1] <= truth <= live.predictions.reward_upper.iloc[-1]
+
+
+def test_live_horizon_defaults_to_twice_the_window():
+    result = entropylaw.forecast(law_run(5).until(200), n_resamples=DRAWS, seed=0)
+    assert result.fit_until_step == 200 and result.predictions.step.iloc[-1] == 400
+
+
+def test_steps_to_the_margin_match_the_true_entropy_curve():
+    a, margin, end, decay = 0.3, 0.01, 0.005, 0.15
+    threshold = math.log1p(margin / a)  # the law is within 1 point of b - a below this entropy
+    true_step = -decay * 600 * math.log((threshold - end) / (1 - end))  # about 322
+    covered = 0
+    for seed in range(5):
+        run = law_run(seed, entropy_end=end)
+        result = entropylaw.forecast(run, fit_fraction=0.5, n_resamples=DRAWS, seed=seed)
+        assert result.margin.entropy == pytest.approx(threshold, rel=0.1)
+        covered += result.margin.lower <= true_step <= result.margin.upper
+        assert result.margin.steps_remaining == pytest.approx(result.margin.step - 300)
+    assert covered >= 4
+
+
+def test_an_entropy_floor_above_the_margin_is_never_reached():
+    result = entropylaw.forecast(law_run(6, entropy_end=0.1), fit_fraction=0.5,
+                                 n_resamples=DRAWS, seed=0)
+    assert result.margin.step is None and result.margin.steps_remaining is None
+    assert result.margin.to_dict()["step"] is None
+
+
+def format_run(seed, **options):
+    return law_run(seed, format_steps=40, format_gap=0.25, **options)
+
+
+def test_an_early_format_phase_is_left_out_and_the_forecast_recovers():
+    run = format_run(7)
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    paper = entropylaw.forecast(run, fit_fraction=0.15, protocol="paper", n_resamples=DRAWS,
+                                seed=0)
+    assert result.excluded_steps and set(result.excluded_steps) <= {0, 10, 20, 30}
+    assert result.fit.steps[0] == max(result.excluded_steps) + 10
+    assert [n.code for n in result.notes] == ["early_phase_excluded"]
+    assert result.metrics.rmse < 0.02 < paper.metrics.rmse
+    assert paper.excluded_steps == ()
+    assert "early_phase_mismatch" in [w.code for w in paper.warnings]
+
+
+def test_keep_early_keeps_the_phase_and_warns():
+    result = entropylaw.forecast(format_run(7), fit_fraction=0.15, keep_early=True,
+                                 n_resamples=DRAWS, seed=0)
+    assert result.excluded_steps == () and result.fit.steps[0] == 0
+    warning = next(w for w in result.warnings if w.code == "early_phase_mismatch")
+    assert "kept steps 0, 10" in warning.message
+
+
+def test_falls_back_to_last_value_where_the_law_does_not_hold():
+    run = law_run(8, a=-0.05, b=0.7)  # accuracy falls as entropy falls: a < 0
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    assert result.forecaster == "last_value" and result.margin is None
+    assert {"nonpositive_a", "law_not_supported"} <= {w.code for w in result.warnings}
+    last = result.fit.data.reward[-1]
+    assert np.all(result.predictions.reward == last)
+
+
+def test_to_dict_follows_the_issue_schema_and_is_strict_json():
+    result = entropylaw.forecast(law_run(9), fit_fraction=0.15, n_resamples=DRAWS, seed=2)
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert {"fit", "fit_until_step", "excluded_steps", "ceiling", "confidence", "predictions",
+            "metrics", "warnings"} <= set(data)
+    assert data["fit"] == json.loads(json.dumps(result.fit.to_dict()))
+    assert set(data["ceiling"]) == {"estimate", "lower", "upper"}
+    assert set(data["metrics"]) >= {"rmse", "final_abs_error", "coverage"}
+    row = data["predictions"][0]
+    assert set(row) == {"step", "entropy", "entropy_observed", "reward", "lower", "upper",
+                        "observed"}
+    assert 0 < row["reward"] < 1 and row["lower"] < row["reward"] < row["upper"]
+    assert data["confidence"] == 0.9
+    assert {"reward", "reward_lower", "reward_upper"} <= set(result.predictions.columns)
+
+
+def test_the_same_seed_gives_the_same_forecast():
+    run = law_run(10)
+    first = entropylaw.forecast(run, fit_fraction=0.2, n_resamples=DRAWS, seed=11).to_dict()
+    again = entropylaw.forecast(run, fit_fraction=0.2, n_resamples=DRAWS, seed=11).to_dict()
+    assert first == again
+
+
+def test_the_report_names_the_ceiling_window_and_scores():
+    text = str(entropylaw.forecast(format_run(7), fit_fraction=0.15, n_resamples=DRAWS,
+                                   seed=0))
+    assert "ceiling" in text and "90% interval" in text
+    assert "left out early steps 0" in text
+    assert "RMSE" in text and "inside the 90% bands" in text
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"fit_fraction": 1.5}, r"`fit_fraction` must be in \(0, 1\], got 1.5"),
+    ({"fit_fraction": 0}, r"`fit_fraction` must be in \(0, 1\], got 0"),
+    ({"fit_fraction": 0.1, "fit_until": 50}, "give `fit_fraction` or `fit_until`, not both"),
+    ({"fit_until": -1}, "`fit_until` must be a whole number of steps >= 0, got -1"),
+    ({"margin": 0}, "`margin` must be positive"),
+    ({"protocol": "magic"}, r"`protocol` must be in \{'default', 'paper'\}, got 'magic'"),
+    ({"fit_until": 100, "horizon": 50}, "`horizon` must be a step after the fit window "
+                                        r"\(step 100\), got 50"),
+    ({"fit_until": 100, "steps": [50, 200]}, r"`steps` to forecast must lie after the fit "
+                                             r"window \(step 100\), got 50, 200"),
+    ({"confidence": 1.0}, "`confidence` must be strictly between 0 and 1"),
+])
+def test_bad_options_name_what_was_wrong(options, message):
+    with pytest.raises(InputError, match=message):
+        entropylaw.forecast(law_run(0), n_resamples=DRAWS, seed=0, **options)
+
+
+def test_a_cut_leaving_fewer_than_three_points_is_an_error():
+    with pytest.raises(FitError, match=r"the fit window \(steps <= 15\) holds 2 validation "
+                                       r"points; the law needs at least 3"):
+        entropylaw.forecast(law_run(0), fit_until=15, n_resamples=DRAWS, seed=0)
+
+
+# The real logs (../shared/real_logs): the cases the issue names.
+
+def read_real(real_logs, name, **options):
+    return entropylaw.read(real_logs / name, **options)
+
+
+def test_gpg_step_zero_is_left_out_and_the_law_not_trusted(real_logs):
+    run = read_real(real_logs, "verl_qwen2-7b-instruct_gpg_math-gsm8k.log", reward_mean=True)
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    kept = entropylaw.forecast(run, fit_fraction=0.15, keep_early=True, protocol="paper",
+                               n_resamples=DRAWS, seed=0)
+    assert result.excluded_steps == (0,)
+    assert result.metrics.rmse < 0.02  # under 2 points ...
+    assert kept.metrics.rmse > 0.08  # ... where keeping step 0 gives about 10
+    assert result.forecaster == "last_value"  # a < 0 once step 0 is out: the law does not hold
+    assert "law_not_supported" in {w.code for w in result.warnings}
+
+
+def test_qwen_format_phase_is_left_out(real_logs):
+    run = read_real(real_logs, "verl_qwen2.5-0.5b-instruct_ppo_gsm8k_resp256.log")
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    assert result.excluded_steps == (9, 19)
+    assert result.metrics.rmse < 0.015 and result.metrics.coverage >= 0.8
+
+
+def test_deepseek_flat_run_bands_hold_the_later_points(real_logs):
+    run = read_real(real_logs, "verl_deepseek-llm-7b-chat_grpo_gsm8k.log")
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    assert result.excluded_steps == () and result.forecaster == "law"
+    assert result.metrics.rmse < 0.015 and 0.8 <= result.metrics.coverage <= 0.97
+
+
+def test_gemma_is_too_short_to_cut_at_fifteen_percent(real_logs):
+    run = read_real(real_logs, "verl_gemma-2-2b-it_ppo_gsm8k.log")
+    with pytest.raises(FitError, match="holds 2 validation points; the law needs at least 3"):
+        entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+
+
+def test_qwen_window_too_short_to_check_warns_early_phase_mismatch(real_logs):
+    run = read_real(real_logs, "verl_qwen2.5-0.5b-instruct_ppo_gsm8k_resp256.log")
+    result = entropylaw.forecast(run, fit_fraction=0.1, n_resamples=DRAWS, seed=0)
+    codes = [w.code for w in result.warnings]
+    assert "early_phase_mismatch" in codes and "law_not_supported" in codes
+    assert result.excluded_steps == () and result.fit.n_points == 4
