@@ -21,6 +21,8 @@ MAIN = [dict(n_points=n, autocorrelation=rho, method=method)
 ROBUSTNESS = [
     ("first 36 of 240 points (the paper's window)", dict(n_points=36, window_of=240)),
     ("entropy measured with 5% noise", dict(n_points=36, entropy_noise=0.05)),
+    ("first 36 of 240 points, entropy 5% noise", dict(n_points=36, window_of=240,
+                                                       entropy_noise=0.05)),
     ("entropy 5% noise, --entropy-window 5", dict(n_points=36, entropy_noise=0.05,
                                                   entropy_window=5)),
     ("8 points", dict(n_points=8)),

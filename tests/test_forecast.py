@@ -208,7 +208,7 @@ def test_deepseek_flat_run_bands_hold_the_later_points(real_logs):
     run = read_real(real_logs, "verl_deepseek-llm-7b-chat_grpo_gsm8k.log")
     result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
     assert result.excluded_steps == () and result.forecaster == "law"
-    assert result.metrics.rmse < 0.015 and 0.8 <= result.metrics.coverage <= 0.97
+    assert result.metrics.rmse < 0.015 and 0.8 <= result.metrics.coverage < 1.0
 
 
 def test_gemma_is_too_short_to_cut_at_fifteen_percent(real_logs):

@@ -230,16 +230,35 @@ def test_entropy_noise_is_recovered_from_the_dense_series(relative):
     assert result.to_dict()["entropy_noise"] == result.entropy_noise
 
 
-def test_entropy_noise_widens_a_and_b_and_new_measurement_bands():
-    run = simulate_run(entropy_noise=0.08, seed=3)
-    noisy = entropylaw.fit(run, seed=0)
+def test_entropy_noise_is_modelled_apart_from_the_validation_noise():
+    # Validation noise: sd 1.5 points, independent. Entropy: 8% relative noise per logged value.
+    run = simulate_run(entropy_noise=0.08, noise_sd=0.015, seed=3)
+    modelled = entropylaw.fit(run, seed=0)
+    assert modelled.noise_sd == pytest.approx(0.015, abs=0.004)
+    assert modelled.noise_autocorrelation < 0.3
+    assert modelled.a.contains(0.3) and modelled.ceiling.contains(0.5)
+    assert 0.9 < modelled.attenuation < 1.0
+    # Ignored, the noisy regressor masquerades as strongly correlated, inflated validation noise.
     ignored = entropylaw.fit(run, seed=0, entropy_noise=0.0)
-    assert noisy.a.std_error > ignored.a.std_error
-    wide, narrow = noisy.predict([1.0]), ignored.predict([1.0])
-    width = lambda band: float((band.reward_upper - band.reward_lower)[0])  # noqa: E731
-    assert width(wide) > width(narrow)
+    assert ignored.noise_autocorrelation > 0.5 and ignored.noise_sd > 2 * modelled.noise_sd
+    assert ignored.attenuation == 1.0
+    band = modelled.predict([1.0, 0.05])
+    width = (band.reward_upper - band.reward_lower).to_numpy()
+    assert width[0] > width[1]  # a new point at high entropy carries more entropy noise
     with pytest.raises(InputError, match="`entropy_noise` must be 'auto' or a number >= 0"):
         entropylaw.fit(run, entropy_noise="high")
+
+
+def test_attenuation_correction_recovers_the_slope():
+    slopes = {}
+    for setting in ("auto", 0.0):
+        estimates = [entropylaw.fit(simulate_run(entropy_noise=0.1, noise_sd=0.005, n_steps=1200,
+                                                 validate_every=5, seed=seed),
+                                    n_resamples=200, seed=0, entropy_noise=setting).a.estimate
+                     for seed in range(8)]
+        slopes[setting] = np.mean(estimates)
+    assert slopes["auto"] == pytest.approx(0.3, abs=0.004)
+    assert slopes[0.0] < slopes["auto"] - 0.004
 
 
 def test_poor_fit_needs_both_low_r2_and_an_a_indistinguishable_from_zero():

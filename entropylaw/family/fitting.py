@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._text import few, plural
+from ..arguments import check_confidence, generator
 from ..errors import InputError
-from ..law.fitting import LawFit, _check_confidence, _generator
+from ..law.fitting import LawFit
 from ..results import Estimate, Notice, json_float
 from ..run import Run, read
 from .lines import SizeLine, fit_size_line, least_squares
@@ -83,12 +84,12 @@ class FamilyFit:
     def predict(self, size, *, confidence: float | None = None) -> SizePrediction:
         """a, b and the ceiling of a model of ``size`` (billions, or a known model name)."""
         confidence = self.confidence if confidence is None else confidence
-        _check_confidence(confidence)
+        check_confidence(confidence)
         return _prediction(self._lines(), parse_size(size, what="predicted size"), confidence)
 
     def at(self, confidence: float) -> FamilyFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
-        _check_confidence(confidence)
+        check_confidence(confidence)
         lines = {name: line.at(confidence) for name, line in self._lines().items()}
         predictions = tuple(_prediction(lines, p.size, confidence) for p in self.predictions)
         return replace(self, runs=tuple(run.at(confidence) for run in self.runs),
@@ -144,7 +145,7 @@ def fit_family(
     int or a numpy Generator. ``scatter=False`` leaves out the sizes' scatter around the lines
     (intervals then carry only the runs' own uncertainty; see docs/family.md).
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
         raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
     items = [runs] if _is_single(runs) else list(runs)
@@ -157,7 +158,7 @@ def fit_family(
                              f"{len(sizes)} sizes")
     predict_sizes = [parse_size(value, what="predicted size")
                      for value in ([predict] if _is_single(predict) else predict)]
-    seed_used, rng = _generator(seed)
+    seed_used, rng = generator(seed)
     fit_options = {"method": method, "entropy_window": entropy_window}
     members: list[FamilyRun] = []
     notes: list[Notice] = []

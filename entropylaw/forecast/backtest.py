@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arguments import check_confidence
 from ..errors import FitError, InputError
-from ..law.fitting import _check_confidence
 from ..results import Notice, json_float
 from ..run import Run
 from .baselines import last_value, power_law, sigmoid
@@ -107,7 +107,7 @@ def backtest(
     them (default: the file name of each run's source)."""
     import pandas as pd
 
-    _check_confidence(confidence)
+    check_confidence(confidence)
     runs = [runs] if isinstance(runs, Run) else list(runs)
     if not runs:
         raise InputError("give at least one run to backtest")

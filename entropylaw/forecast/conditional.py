@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..law.fitting import _x_variance
+from ..law.entropy_noise import x_variance
 
 
 def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool = True,
@@ -40,9 +40,9 @@ def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool 
     logged = np.full(mean.shape[1], entropy.ndim == 1) if logged is None else np.asarray(logged)
     if logged.any():
         typical = np.median(np.atleast_2d(entropy), axis=0)
-        x_variance = np.where(logged, _x_variance(typical, fit.entropy_noise,
-                                                  fit.entropy_window), 0.0)
-        variance = variance + draws.a[:, None] ** 2 * x_variance[None, :]
+        measured = np.where(logged, x_variance(typical, fit.entropy_noise, fit.entropy_window),
+                            0.0)
+        variance = variance + draws.a[:, None] ** 2 * measured[None, :]
     return mean, mean + np.sqrt(variance) * draws.noise[:, None]
 
 

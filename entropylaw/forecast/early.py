@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FitError
-from ..law.fitting import _x_variance
+from ..law.entropy_noise import x_variance
 from ..law.linear import fit_line
 
 LEVEL = 0.01  # for the sum of the phase's prediction errors, over all candidates
@@ -62,7 +62,7 @@ def find_early_phase(entropy, reward, *, entropy_noise: float = 0.0,
         errors = y[:end] - phase @ np.array([line.b, line.a])
         # Covariance of new observations' prediction errors: s^2 (I + X0 (X'X)^-1 X0').
         covariance = np.eye(end) + phase @ np.linalg.inv(line.design.T @ line.design) @ phase.T
-        covariance += np.diag(line.a**2 * _x_variance(entropy[:end], entropy_noise,
+        covariance += np.diag(line.a**2 * x_variance(entropy[:end], entropy_noise,
                                                       entropy_window) / variance)
         total = errors.sum() / np.sqrt(variance * covariance.sum())
         last = errors[-1] / np.sqrt(variance * covariance[-1, -1])

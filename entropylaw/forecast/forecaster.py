@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._text import few, plural
+from ..arguments import check_confidence
 from ..errors import FitError, InputError
 from ..law.entropy_noise import relative_entropy_noise
-from ..law.fitting import LawFit, _check_confidence, fit
+from ..law.fitting import LawFit, fit
 from ..results import Estimate, Notice, json_float
 from ..run import Run, pair
 from ..sources.log import KeySeries
@@ -132,7 +133,7 @@ def forecast(
     live run), or at ``steps`` when given. ``margin`` (a fraction) sets when the run counts as
     at its ceiling. ``seed`` is an int or a numpy Generator.
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if protocol not in PROTOCOLS:
         raise InputError(f"`protocol` must be in {{'default', 'paper'}}, got {protocol!r}")
     if not (isinstance(margin, (int, float)) and margin > 0):

@@ -8,10 +8,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._text import few, plural
+from ..arguments import check_confidence, generator
 from ..errors import InputError
 from ..results import Estimate, Notice, json_float
 from ..run import Pairs, Run
-from .entropy_noise import relative_entropy_noise
+from .entropy_noise import (
+    MIN_RELIABILITY,
+    relative_entropy_noise,
+    reliability,
+    smoothed_entropy,
+    x_variance,
+)
 from .linear import Line, fit_line, lag1_autocorrelation
 from .resampling import Draws, get_scheme
 
@@ -19,6 +26,7 @@ FEW_POINTS = 8
 POOR_R2 = 0.5
 FAR_EXTRAPOLATION = 1.0  # H = 0 lies beyond the data by more than the data's own exp(H) range
 NARROW_ENTROPY = 0.05  # nats
+NEGLIGIBLE_NOISE = 0.05  # share of the residual variance below which entropy noise is ignored
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +58,7 @@ class LawFit:
     draws: Draws
     entropy_noise: float = 0.0
     entropy_window: int = 1
+    attenuation: float = 1.0
     model: str | None = None
     model_size: float | None = None
 
@@ -82,7 +91,7 @@ class LawFit:
 
     def at(self, confidence: float) -> LawFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
-        _check_confidence(confidence)
+        check_confidence(confidence)
         a, b, ceiling = _estimates(self.line, self.draws, confidence)
         return replace(self, a=a, b=b, ceiling=ceiling, confidence=confidence)
 
@@ -98,9 +107,9 @@ class LawFit:
         x = np.exp(entropy)
         draws = self.draws.b[:, None] - self.draws.a[:, None] * x[None, :]
         if kind == "observation":
-            x_variance = _x_variance(entropy, self.entropy_noise, self.entropy_window)
+            measured = x_variance(entropy, self.entropy_noise, self.entropy_window)
             sd = np.sqrt(self.draws.noise_sd[:, None] ** 2
-                         + self.draws.a[:, None] ** 2 * x_variance[None, :])
+                         + self.draws.a[:, None] ** 2 * measured[None, :])
             draws = draws + sd * self.draws.noise[:, None]
         return draws
 
@@ -110,7 +119,7 @@ class LawFit:
         import pandas as pd
 
         confidence = self.confidence if confidence is None else confidence
-        _check_confidence(confidence)
+        check_confidence(confidence)
         entropy = np.atleast_1d(np.asarray(entropy, dtype=float))
         draws = self.predict_draws(entropy, kind=kind)
         tail = (1.0 - confidence) / 2.0
@@ -144,6 +153,7 @@ class LawFit:
             "noise": {"sd": json_float(self.noise_sd),
                       "autocorrelation": json_float(self.noise_autocorrelation)},
             "entropy_noise": json_float(self.entropy_noise),
+            "attenuation": json_float(self.attenuation),
             "entropy_window": self.entropy_window,
             "n_resamples": self.n_resamples,
             "seed": self.seed,
@@ -178,7 +188,7 @@ def fit(
     values at each validation step. ``entropy_noise`` is the relative noise of one logged
     entropy value: 'auto' estimates it from a run's dense entropy series (0 for arrays).
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
         raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
     scheme = get_scheme(method)
@@ -186,22 +196,30 @@ def fit(
         if entropy is not None or reward is not None:
             raise InputError("give either a run or the arrays `entropy` and `reward`, not both")
         pairs = run.pairs(entropy_window=entropy_window)
-        notes = run.notes + pairs.notes
-        dense_entropy = run.entropy.values
+        notes = list(run.notes + pairs.notes)
+        dense_entropy = run.entropy
         meta = dict(source=run.source, entropy_key=run.entropy_key, reward_key=run.reward_key,
                     model=run.model, model_size=run.model_size)
     else:
         if entropy is None or reward is None:
             raise InputError("give a run, or both arrays `entropy` and `reward`")
         pairs = _pairs_from_arrays(entropy, reward, steps)
-        notes = pairs.notes
+        notes = list(pairs.notes)
         dense_entropy = None
         meta = dict(source=None, entropy_key=None, reward_key=None)
     noise = _entropy_noise(entropy_noise, dense_entropy)
     line = fit_line(np.exp(pairs.entropy), pairs.reward)
-    seed_used, rng = _generator(seed)
-    draws = scheme.draw(line, int(n_resamples), rng,
-                        x_variance=_x_variance(pairs.entropy, noise, entropy_window))
+    seed_used, rng = generator(seed)
+    measured, x_smooth = None, None
+    if noise > 0:
+        measured = x_variance(pairs.entropy, noise, entropy_window)
+        if line.a**2 * measured.mean() < NEGLIGIBLE_NOISE * line.rss / max(line.n - 2, 1):
+            measured = None  # too small to matter: keep the plain fit
+        elif dense_entropy is not None:
+            x_smooth = np.exp(smoothed_entropy(dense_entropy.steps, dense_entropy.values,
+                                               pairs.entropy_steps))
+    draws = scheme.draw(line, int(n_resamples), rng, x_variance=measured, x_smooth=x_smooth)
+    line, draws, attenuation = _correct_attenuation(line, draws, measured, notes)
     a, b, ceiling = _estimates(line, draws, confidence)
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(draws.a) & np.isfinite(draws.b)
@@ -211,7 +229,7 @@ def fit(
         r2=line.r2, rmse=line.rmse, residual_autocorrelation=lag1_autocorrelation(line.residuals),
         ab_correlation=ab_correlation, n_resamples=int(n_resamples), seed=seed_used,
         warnings=(), notes=tuple(notes), data=pairs, line=line, draws=draws,
-        entropy_noise=noise, entropy_window=entropy_window, **meta,
+        entropy_noise=noise, entropy_window=entropy_window, attenuation=attenuation, **meta,
     )
     return replace(result, warnings=tuple(diagnose(result)))
 
@@ -280,34 +298,34 @@ def _pairs_from_arrays(entropy, reward, steps) -> Pairs:
     return Pairs(steps, entropy[finite], reward[finite], steps, notes)
 
 
+def _correct_attenuation(line: Line, draws: Draws, measured, notes: list) -> tuple:
+    """Undo the slope's attenuation by entropy noise (method of moments, Fuller 1987, 1.1).
+
+    The slope is divided by the reliability of the measured exp(H), the intercept moved to keep
+    the line through the data's centre; draws alike. Below a reliability of 0.5 the correction
+    is too unstable to apply, and a note says so.
+    """
+    if measured is None:
+        return line, draws, 1.0
+    share = reliability(line.x, measured)
+    if share < MIN_RELIABILITY:
+        notes.append(Notice("noisy_entropy",
+                            f"entropy noise makes up {100 * (1 - share):.0f}% of the spread of "
+                            f"exp(H) across the points: a is attenuated and was not corrected"))
+        return line, draws, 1.0
+    centre = float(line.x.mean())
+    a = line.a / share
+    corrected_a = draws.a / share
+    line = replace(line, a=a, b=line.b + (a - line.a) * centre)
+    draws = replace(draws, a=corrected_a, b=draws.b + (corrected_a - draws.a) * centre)
+    return line, draws, share
+
+
 def _entropy_noise(option, dense_entropy) -> float:
     if isinstance(option, str):
         if option != "auto":
             raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
-        return 0.0 if dense_entropy is None else relative_entropy_noise(dense_entropy)
+        return 0.0 if dense_entropy is None else relative_entropy_noise(dense_entropy.values)
     if not (isinstance(option, (int, float)) and option >= 0):
         raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
     return float(option)
-
-
-def _x_variance(entropy, relative_noise: float, window: int) -> np.ndarray:
-    """Variance of a measured exp(H) whose H carries relative noise, averaged over a window."""
-    entropy = np.asarray(entropy, dtype=float)
-    return (np.exp(entropy) * entropy * relative_noise) ** 2 / window
-
-
-def _check_confidence(confidence) -> None:
-    if not (isinstance(confidence, (float, int)) and 0 < confidence < 1):
-        raise InputError(f"`confidence` must be strictly between 0 and 1, got {confidence!r}")
-
-
-def _generator(seed) -> tuple[int | None, np.random.Generator]:
-    """(the seed to print, a Generator). Without a seed one is drawn, so a run can be repeated."""
-    if isinstance(seed, np.random.Generator):
-        return None, seed
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"`seed` must be a non-negative whole number or a numpy Generator, "
-                         f"got {seed!r}")
-    return int(seed), np.random.default_rng(int(seed))

@@ -51,29 +51,24 @@ class AR1:
     description = "AR(1) residual bootstrap, correlation drawn from its restricted likelihood"
 
     def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
-             x_variance: np.ndarray | None = None) -> Draws:
+             x_variance: np.ndarray | None = None, x_smooth: np.ndarray | None = None) -> Draws:
         """``x_variance``: per-point variance of the measured exp(H), from entropy noise.
 
-        Entropy noise adds ``a^2 x_variance`` of independent, uneven noise to the residuals; it
-        is modelled apart from the AR(1) validation noise, whose variance it would otherwise
-        inflate evenly.
+        Entropy noise adds ``a^2 x_variance`` of independent, uneven noise to the residuals;
+        it is added to the coefficients' covariance apart from the AR(1) validation noise,
+        whose correlation and variance are learnt against ``x_smooth`` (exp of a smoothed
+        entropy), where the measurement noise does not blur them.
         """
-        likelihood = ar1_likelihood(line.x, line.y)
+        likelihood = ar1_likelihood(line.x if x_smooth is None else x_smooth, line.y)
         grid_index = rng.choice(likelihood.rho.size, size=n_resamples, p=likelihood.weights)
         used, position = np.unique(grid_index, return_inverse=True)
         rho = likelihood.rho[used]
         innovation_variance = likelihood.innovation_variance[used]
         projector = line.projector()
-        covariance = ols_covariances(projector, rho)
-        if x_variance is not None and np.any(x_variance > 0):
+        covariance = ols_covariances(projector, rho) * innovation_variance[:, None, None]
+        if x_variance is not None:
             measurement = line.a**2 * np.asarray(x_variance, dtype=float)
-            innovation_variance = np.maximum(
-                innovation_variance - measurement.mean() * (1.0 - rho**2),
-                0.1 * innovation_variance)
-            covariance = (covariance * innovation_variance[:, None, None]
-                          + (projector * measurement) @ projector.T)
-        else:
-            covariance = covariance * innovation_variance[:, None, None]
+            covariance = covariance + (projector * measurement) @ projector.T
         roots = np.linalg.cholesky(covariance)
         coefficients = np.einsum("rij,rj->ri", roots[position],
                                  rng.standard_normal((n_resamples, 2)))
@@ -95,8 +90,8 @@ class Block:
         self.block_length = block_length
 
     def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
-             x_variance: np.ndarray | None = None) -> Draws:
-        """Pairs resampling is robust to uneven noise: ``x_variance`` is not needed."""
+             x_variance: np.ndarray | None = None, x_smooth: np.ndarray | None = None) -> Draws:
+        """Pairs resampling is robust to uneven noise: the entropy-noise inputs are unused."""
         length = self.block_length or optimal_block_length(line.residuals)
         b, a = _pairs_bootstrap(line.x, line.y, length, n_resamples, rng)
         sd = float(np.sqrt(line.rss / max(line.n - 2, 1)))

@@ -32,8 +32,9 @@ def format_fit(fit) -> str:
         f"{fit.residual_autocorrelation:.2f}, corr(a, b) {fit.ab_correlation:.2f}",
         f"  H = 0    {math.exp(low) - 1:.3f} beyond the data in exp(H), {fit.extrapolation:.2f}x "
         f"its observed range (lowest entropy {low:.3f} nats)",
-        f"  noise    entropy {percent(fit.entropy_noise)} per logged value (estimated from the "
-        f"dense series, included in the intervals)",
+        f"  noise    validation {points(fit.noise_sd)} (lag-1 correlation "
+        f"{fit.noise_autocorrelation:.2f}); entropy {percent(fit.entropy_noise)} per logged value"
+        + (f", slope corrected x{1 / fit.attenuation:.3f} for it" if fit.attenuation < 1 else ""),
         f"  method   {fit.interval_method}: {_describe(fit.interval_method)}; "
         f"{fit.n_resamples:,} draws" + (f", seed {fit.seed}" if fit.seed is not None else ""),
     ]
