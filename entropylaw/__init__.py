@@ -42,10 +42,10 @@ _WHERE = {
     "simulate_run": "entropylaw.simulate",
     "fit_family": "entropylaw.family.fitting",
     "FamilyFit": "entropylaw.family.fitting",
-    "forecast": "entropylaw.forecast.forecaster",
-    "Forecast": "entropylaw.forecast.forecaster",
-    "backtest": "entropylaw.forecast.backtest",
-    "Backtest": "entropylaw.forecast.backtest",
+    "forecast": "entropylaw.forecasting.forecaster",
+    "Forecast": "entropylaw.forecasting.forecaster",
+    "backtest": "entropylaw.forecasting.backtest",
+    "Backtest": "entropylaw.forecasting.backtest",
 }
 
 

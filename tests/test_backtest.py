@@ -9,7 +9,7 @@ import pytest
 
 import entropylaw
 from entropylaw.errors import InputError
-from entropylaw.forecast import METHODS
+from entropylaw.forecasting import METHODS
 from entropylaw.simulate import simulate_run
 
 DRAWS = 500

@@ -49,7 +49,7 @@ def family(examples):
 @pytest.fixture(scope="module")
 def prediction(examples):
     """A forecast from the first 15% of the run with an early phase (format learning)."""
-    from entropylaw.forecast import forecast
+    from entropylaw.forecasting import forecast
 
     run = entropylaw.read(examples / "qwen2.5-0.5b_grpo_math_format.csv")
     return forecast(run, fit_fraction=0.15, n_resamples=500, seed=0)
@@ -57,7 +57,7 @@ def prediction(examples):
 
 @pytest.fixture(scope="module")
 def scores(examples):
-    from entropylaw.forecast import backtest
+    from entropylaw.forecasting import backtest
 
     runs = [entropylaw.read(examples / f"qwen2.5-{name}_grpo_math.csv") for name in ("3b", "7b")]
     return backtest(runs, fractions=(0.15, 0.3), n_resamples=300, seed=0)

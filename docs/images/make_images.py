@@ -10,7 +10,7 @@ from pathlib import Path
 
 import entropylaw
 from entropylaw.family import fit_family, read_manifest
-from entropylaw.forecast import backtest, forecast
+from entropylaw.forecasting import backtest, forecast
 from entropylaw.plot import plot_backtest, plot_family, plot_fit, plot_forecast, save
 
 HERE = Path(__file__).parent

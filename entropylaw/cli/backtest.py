@@ -48,7 +48,7 @@ def backtest(
 ) -> None:
     """Cut runs early, forecast the rest with the law and with baselines, score each method."""
     from ..errors import InputError
-    from ..forecast import backtest as run_backtest
+    from ..forecasting import backtest as run_backtest
 
     try:
         cuts = [float(part) for part in fractions.split(",") if part.strip()]

@@ -64,7 +64,7 @@ def forecast(
     plot: Plot = None,
 ) -> None:
     """Forecast a run's later accuracy and its ceiling from an early window of it."""
-    from ..forecast import forecast as forecast_run
+    from ..forecasting import forecast as forecast_run
 
     check_plot(plot)
     run = read_run(source, entropy_key, reward_key, reward_mean, step_key,

@@ -16,7 +16,7 @@ CLUSTER_WIDTH = 0.7  # of the space between two methods
 
 
 def plot_backtest(backtest, ax=None, *, score: str = "rmse"):
-    """Draw a :class:`~entropylaw.forecast.Backtest` on ``ax`` (a new figure if None); return
+    """Draw a :class:`~entropylaw.forecasting.Backtest` on ``ax`` (a new figure if None); return
     the figure.
 
     One column per method; within it one cluster per cut (fraction of the run's steps), a dot

@@ -12,7 +12,7 @@ WINDOW = "#e8eef6"  # shading of the fit window
 
 
 def plot_forecast(forecast, ax=None):
-    """Draw a :class:`~entropylaw.forecast.Forecast` on ``ax`` (a new figure if None); return
+    """Draw a :class:`~entropylaw.forecasting.Forecast` on ``ax`` (a new figure if None); return
     the figure.
 
     Validation accuracy over training steps: the fit window shaded, the early steps the

@@ -12,7 +12,7 @@ LABELS = {"default": "default", "paper": "paper protocol", "live": "live (entrop
 
 
 def format_backtest(result) -> str:
-    """The report of :class:`entropylaw.forecast.Backtest`."""
+    """The report of :class:`entropylaw.forecasting.Backtest`."""
     level = f"{result.confidence * 100:g}%"
     scores = result.scores
     runs = list(dict.fromkeys(scores.run)) if len(scores) else []

@@ -11,7 +11,7 @@ ROWS_SHOWN = 12  # predictions printed: the first and last half of these
 
 
 def format_forecast(result) -> str:
-    """The report of :class:`entropylaw.forecast.Forecast`."""
+    """The report of :class:`entropylaw.forecasting.Forecast`."""
     fit = result.fit
     level = f"{result.confidence * 100:g}%"
     window = (f"steps {fit.steps[0]}-{fit.steps[1]}, {plural(fit.n_points, 'validation point')}"
