@@ -101,6 +101,8 @@ def test_an_early_format_phase_is_left_out_and_the_forecast_recovers():
                                 seed=0)
     assert result.excluded_steps and set(result.excluded_steps) <= {0, 10, 20, 30}
     assert result.fit.steps[0] == max(result.excluded_steps) + 10
+    at = np.searchsorted(run.reward.steps, result.excluded_steps)
+    assert result.excluded_rewards == tuple(run.reward.values[at])
     assert [n.code for n in result.notes] == ["early_phase_excluded"]
     assert result.metrics.rmse < 0.02 < paper.metrics.rmse
     assert paper.excluded_steps == ()

@@ -79,6 +79,7 @@ class Forecast:
     forecaster: str  # 'law' or 'last_value'
     warnings: tuple[Notice, ...]
     notes: tuple[Notice, ...]
+    excluded_rewards: tuple[float, ...] = ()  # validation values at excluded_steps
 
     def to_dict(self) -> dict:
         rows = [
@@ -140,7 +141,7 @@ def forecast(
         raise InputError(f"`margin` must be positive, got {margin!r}")
     cut = cut_step(run, fit_fraction=fit_fraction, fit_until=fit_until)
     window = run.until(cut)
-    law, excluded, warnings, notes = _fit_window(
+    law, (excluded, excluded_rewards), warnings, notes = _fit_window(
         window, cut, keep_early=keep_early, protocol=protocol, confidence=confidence,
         method=method, n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng([law.seed, 1])
@@ -195,6 +196,7 @@ def forecast(
         margin_result = _margin(law, trajectory_rows, margin, cut, confidence)
     return Forecast(
         fit=law, fit_until_step=cut, excluded_steps=excluded, ceiling=law.ceiling,
+        excluded_rewards=excluded_rewards,
         confidence=confidence, predictions=predictions, metrics=metrics, margin=margin_result,
         protocol=protocol, forecaster="law" if law_helps else "last_value",
         warnings=tuple(law.warnings) + tuple(warnings), notes=tuple(notes),
@@ -202,8 +204,8 @@ def forecast(
 
 
 def _fit_window(window: Run, cut: int, *, keep_early, protocol, entropy_window, **options):
-    """The law fitted to the window, an early phase left out unless kept: (fit, excluded
-    steps, warnings, notes)."""
+    """The law fitted to the window, an early phase left out unless kept: (fit, (excluded
+    steps, their validation values), warnings, notes)."""
     pairs = window.pairs(entropy_window=entropy_window)
     if len(pairs) < 3:
         raise FitError(f"the fit window (steps <= {cut}) holds "
@@ -214,12 +216,13 @@ def _fit_window(window: Run, cut: int, *, keep_early, protocol, entropy_window, 
                              entropy_noise=relative_entropy_noise(window.entropy.values),
                              entropy_window=entropy_window)
     excluded = tuple(int(s) for s in pairs.steps[: phase.n_points])
+    excluded_rewards = tuple(float(r) for r in pairs.reward[: phase.n_points])
     if excluded and (keep_early or protocol == "paper"):
         warnings.append(Notice(
             "early_phase_mismatch",
             f"kept steps {few(excluded)} as asked, though accuracy there is far below the law "
             f"fitted to the later points (an early phase the law does not describe)"))
-        excluded = ()
+        excluded, excluded_rewards = (), ()
     elif excluded:
         notes.append(Notice(
             "early_phase_excluded",
@@ -234,7 +237,7 @@ def _fit_window(window: Run, cut: int, *, keep_early, protocol, entropy_window, 
             "early_phase_mismatch",
             f"the window holds only {plural(len(pairs), 'validation point')}, too few to check "
             f"for an early phase the law does not describe (5 needed); one may distort this fit"))
-    return law, excluded, warnings, notes
+    return law, (excluded, excluded_rewards), warnings, notes
 
 
 def cut_step(run: Run, *, fit_fraction=None, fit_until=None) -> int:

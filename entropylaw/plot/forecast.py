@@ -46,6 +46,10 @@ def plot_forecast(forecast, ax=None):
     _prediction(ax, table, forecast, level)
     ax.scatter(data.steps, data.reward, s=16, color=style.OBSERVED, zorder=3,
                label=f"validation points fitted ({len(data)})")
+    if forecast.excluded_rewards:
+        ax.scatter(forecast.excluded_steps, forecast.excluded_rewards, s=22, zorder=3,
+                   facecolors="none", edgecolors=style.OBSERVED,
+                   label=f"validation points left out ({len(forecast.excluded_steps)})")
     later = np.isfinite(observed)
     if later.any():
         ax.scatter(steps[later], observed[later], s=16, color=style.LATER, zorder=3,
