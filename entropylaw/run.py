@@ -70,12 +70,6 @@ class Pairs:
     def __len__(self) -> int:
         return int(self.steps.size)
 
-    def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame({"step": self.steps, "entropy": self.entropy, "reward": self.reward,
-                             "entropy_step": self.entropy_steps})
-
 
 def pair(entropy: KeySeries, reward: KeySeries, *, entropy_window: int = 1) -> Pairs:
     """Pair each validation point with the entropy logged at its step.

@@ -28,7 +28,7 @@ class Draws:
 
     ``noise_sd`` is the marginal standard deviation of a measurement around the line,
     ``noise_autocorrelation`` its lag-1 correlation, ``noise`` a standard normal per draw
-    (fixed at fit time so predictions are reproducible). ``info`` describes the scheme's choices.
+    (fixed at fit time so predictions are reproducible).
     """
 
     b: np.ndarray
@@ -36,7 +36,6 @@ class Draws:
     noise_sd: np.ndarray
     noise_autocorrelation: np.ndarray
     noise: np.ndarray
-    info: dict
 
     @property
     def ceiling(self) -> np.ndarray:
@@ -78,7 +77,6 @@ class AR1:
             noise_sd=np.sqrt(innovation_variance / (1.0 - rho**2))[position],
             noise_autocorrelation=rho[position],
             noise=rng.standard_normal(n_resamples),
-            info={"noise_autocorrelation_mode": likelihood.mode},
         )
 
 
@@ -98,7 +96,7 @@ class Block:
         rho = lag1_autocorrelation(line.residuals) if length > 1 else 0.0
         rho = float(np.clip(np.nan_to_num(rho), -0.99, 0.99))
         return Draws(b, a, np.full(n_resamples, sd), np.full(n_resamples, rho),
-                     rng.standard_normal(n_resamples), {"block_length": length})
+                     rng.standard_normal(n_resamples))
 
 
 class IID(Block):
