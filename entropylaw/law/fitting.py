@@ -89,6 +89,13 @@ class LawFit:
     def noise_autocorrelation(self) -> float:
         return float(np.median(self.draws.noise_autocorrelation))
 
+    @property
+    def gate(self):
+        """The law gate on these points: does the law describe them (law/gate.py)?"""
+        from .gate import check_law
+
+        return check_law(self)
+
     def at(self, confidence: float) -> LawFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
         check_confidence(confidence)
@@ -148,6 +155,7 @@ class LawFit:
             "rmse": json_float(self.rmse),
             "residual_autocorrelation": json_float(self.residual_autocorrelation),
             "warnings": [w.to_dict() for w in self.warnings],
+            "law": self.gate.to_dict(),
             "ab_correlation": json_float(self.ab_correlation),
             "extrapolation": json_float(self.extrapolation),
             "noise": {"sd": json_float(self.noise_sd),
