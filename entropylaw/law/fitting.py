@@ -10,7 +10,7 @@ import numpy as np
 from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import InputError
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Pairs, Run
 from .entropy_noise import (
     MIN_RELIABILITY,
@@ -30,7 +30,7 @@ NEGLIGIBLE_NOISE = 0.05  # share of the residual variance below which entropy no
 
 
 @dataclass(frozen=True, eq=False)
-class LawFit:
+class LawFit(ResultMixin):
     """The fitted law for one run: coefficients with intervals, fit quality, warnings.
 
     Reward-valued numbers (a, b, ceiling, rmse) are fractions. ``draws`` keeps the resampled
@@ -161,6 +161,13 @@ class LawFit:
             "model": self.model,
             "model_size": self.model_size,
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent
+
+        return [("a", percent(self.a.estimate)), ("b", percent(self.b.estimate)),
+                ("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}"),
+                ("n", str(self.n_points))]
 
     def __str__(self) -> str:
         from ..report.fit import format_fit
