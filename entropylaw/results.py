@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,3 +173,29 @@ def frame_of(results) -> object:
                 record[key] = tuple(item["code"] for item in record[key])
         rows.append(flatten(record))
     return pd.DataFrame(rows)
+
+
+def over_runs(function):
+    """Let ``function(run, **options)`` take, for ``run``, anything :func:`entropylaw.read`
+    reads (a path, a DataFrame), or a list of runs: then it returns a DataFrame with one row per
+    run (see :func:`frame_of`)."""
+
+    @functools.wraps(function)
+    def wrapper(run=None, *args, **options):
+        if isinstance(run, (list, tuple)):
+            return frame_of([function(_as_run(item), *args, **options) for item in run])
+        return function(_as_run(run), *args, **options)
+
+    return wrapper
+
+
+def _as_run(value):
+    from .errors import InputError
+    from .run import SOURCES, Run, _is_frame, read
+
+    if value is None or isinstance(value, Run):
+        return value
+    if _is_frame(value) or isinstance(value, (str, os.PathLike)):
+        return read(value)
+    raise InputError(f"a run is a Run, {SOURCES}, or a list of these; "
+                     f"got a {type(value).__name__}")

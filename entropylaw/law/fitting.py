@@ -10,7 +10,7 @@ import numpy as np
 from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import InputError
-from ..results import Estimate, Notice, ResultMixin, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Pairs, Run
 from .entropy_noise import (
     MIN_RELIABILITY,
@@ -175,6 +175,7 @@ class LawFit(ResultMixin):
         return format_fit(self)
 
 
+@over_runs
 def fit(
     run: Run | None = None,
     *,
@@ -194,6 +195,8 @@ def fit(
     ``seed`` is an int or a numpy Generator; ``entropy_window`` averages the last K entropy
     values at each validation step. ``entropy_noise`` is the relative noise of one logged
     entropy value: 'auto' estimates it from a run's dense entropy series (0 for arrays).
+    ``run`` may also be a path or a DataFrame (read with detected keys), or a list of runs: then
+    the result is a DataFrame, one row per fit, columns named as its JSON keys.
     """
     check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
