@@ -73,15 +73,18 @@ class ResultMixin:
     already has: ``to_dict()`` (its JSON), ``_headline()`` and the plot package's ``draw``.
 
     A result class inherits it and defines ``_headline()``, the few numbers its repr shows as
-    ``(name, text)`` pairs. Its dataclass may keep ``repr=True``: the mixin's repr is put on
-    each subclass before the dataclass decorator runs, and a dataclass never replaces a
-    ``__repr__`` the class defines itself.
+    ``(name, text)`` pairs, and may name in ``_summary_lists`` the lists of its JSON whose
+    items ``summary()`` shows (as ``key[i].name``). Its dataclass may keep ``repr=True``: the
+    mixin's repr is put on each subclass before the dataclass decorator runs, and a dataclass
+    never replaces a ``__repr__`` the class defines itself.
     """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__repr__" not in cls.__dict__:
             cls.__repr__ = ResultMixin.__repr__
+
+    _summary_lists: tuple[str, ...] = ()
 
     def _headline(self) -> list[tuple[str, str]]:
         return []
@@ -93,7 +96,7 @@ class ResultMixin:
     def summary(self):
         """One row per number the result reports (its JSON keys, nested ones joined by '.'):
         columns estimate, lower, upper, std_error; a plain number fills only ``estimate``."""
-        return summary_frame(self.to_dict())
+        return summary_frame(self.to_dict(), self._summary_lists)
 
     def _repr_html_(self) -> str:
         return result_html(repr(self), self.summary(), getattr(self, "warnings", ()),
@@ -106,29 +109,32 @@ class ResultMixin:
         return draw(self, ax, **options)
 
 
-def flatten(record: dict, prefix: str = "") -> dict:
+def flatten(record: dict, prefix: str = "", lists=()) -> dict:
     """A JSON record with nested objects flattened: keys joined by '.', as
-    ``pandas.json_normalize`` names them; lists of objects numbered ``key[i]``; other lists kept."""
+    ``pandas.json_normalize`` names them. Lists are kept as they are, except those named in
+    ``lists``, whose objects become ``key[i].name``."""
     flat = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             flat.update(flatten(value, f"{name}."))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        elif name in lists and isinstance(value, list):
             for i, item in enumerate(value):
-                flat.update(flatten(item, f"{name}[{i}]."))
+                flat.update(flatten(item, f"{name}[{i}].") if isinstance(item, dict)
+                            else {f"{name}[{i}]": item})
         else:
             flat[name] = value
     return flat
 
 
-def summary_frame(record: dict):
+def summary_frame(record: dict, lists=()):
     """The numbers of a JSON record, one row each, indexed by ``quantity`` (see
-    :meth:`ResultMixin.summary`). Text, lists and booleans are left to the report."""
+    :meth:`ResultMixin.summary`). Text, booleans and lists not named in ``lists`` are left to
+    the report."""
     import pandas as pd
 
     rows: dict[str, dict] = {}
-    for name, value in flatten(record).items():
+    for name, value in flatten(record, lists=lists).items():
         parent, _, leaf = name.rpartition(".")
         if parent and leaf in SUMMARY_COLUMNS:
             rows.setdefault(parent, {})[leaf] = value

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..arguments import check_confidence
 from ..errors import FitError, InputError
-from ..results import Notice, json_float
+from ..results import Notice, ResultMixin, json_float
 from ..run import Run
 from .baselines import last_value, power_law, sigmoid
 from .forecaster import LAW_DOES_NOT_HELP, cut_step, forecast
@@ -30,7 +30,7 @@ SCORE_COLUMNS = ("rmse", "final_abs_error", "ceiling_error", "coverage")
 
 
 @dataclass(frozen=True, eq=False)
-class Backtest:
+class Backtest(ResultMixin):
     """Scores per run, cut and method, and the predictions behind them (DataFrames).
 
     ``scores`` has one row per (run, fraction, method); ``predictions`` one per predicted
@@ -86,6 +86,11 @@ class Backtest:
             "scores": records(self.scores),
             "skipped": [notice.to_dict() for notice in self.skipped],
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        runs = 0 if self.scores.empty else self.scores.run.nunique()
+        return [("runs", str(runs)), ("fractions", ",".join(f"{f:g}" for f in self.fractions)),
+                ("skipped", str(len(self.skipped)))]
 
     def __str__(self) -> str:
         from ..report.backtest import format_backtest

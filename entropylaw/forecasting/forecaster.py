@@ -23,7 +23,7 @@ from ..arguments import check_confidence
 from ..errors import FitError, InputError
 from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, fit
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Run, pair
 from ..sources.log import KeySeries
 from .baselines import last_value
@@ -60,7 +60,7 @@ class Margin:
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
+class Forecast(ResultMixin):
     """A forecast of one run from its fit window. Reward-valued numbers are fractions.
 
     ``predictions`` is a DataFrame: step, entropy, entropy_observed, reward, reward_lower,
@@ -103,6 +103,14 @@ class Forecast:
             "warnings": [w.to_dict() for w in self.warnings],
             "notes": [n.to_dict() for n in self.notes],
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent, points
+
+        rmse = [] if self.metrics is None else [("rmse", points(self.metrics.rmse))]
+        return [("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}"),
+                ("forecaster", self.forecaster), ("fit_until_step", str(self.fit_until_step)),
+                *rmse]
 
     def __str__(self) -> str:
         from ..report.forecast import format_forecast
