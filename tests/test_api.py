@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,21 @@ def test_fit_many_runs_gives_a_frame_named_as_the_json(run):
     truth = np.array([0.8 - 0.3, 0.6 - 0.2])
     assert ((frame["ceiling.lower"] <= truth) & (truth <= frame["ceiling.upper"])).all()
     assert entropylaw.fit([], n_resamples=DRAWS).empty
+
+
+@pytest.mark.parametrize(("ci", "options", "selected"), [
+    (None, [], 3), ("false", [], 3), ("true", [], 5), (None, ["--runslow"], 5),
+])
+def test_slow_tests_run_in_ci_or_when_asked(ci, options, selected):
+    """tests/conftest.py deselects @pytest.mark.slow for a developer (test_notebooks.py has 2
+    notebook runs marked slow beside 3 quick checks); CI sets CI=true and runs everything."""
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    if ci is not None:
+        env["CI"] = ci
+    root = Path(__file__).resolve().parents[1]
+    output = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "tests/test_notebooks.py", *options], capture_output=True, text=True, env=env, cwd=root,
+    ).stdout
+    assert f"{selected}/5 tests collected" in output or f"{selected} tests collected" in output, \
+        output[-500:]

@@ -148,6 +148,7 @@ def test_predict_gives_the_line_and_observation_bands_wider_than_mean_bands():
         result.predict(entropy, kind="median")
 
 
+@pytest.mark.slow  # a simulation study, about 10 s
 def test_observation_band_holds_new_measurements_at_the_nominal_rate():
     run = simulate_run(a=0.3, b=0.8, noise_sd=0.02, seed=12)
     result = entropylaw.fit(run, confidence=0.9, seed=0)
