@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from entropylaw.results import flatten
 from entropylaw.simulate import simulate_run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "example_logs"
+pytest_plugins = ["pytester"]
 
 
 def test_every_export_resolves():
@@ -157,19 +157,24 @@ def test_fit_many_runs_gives_a_frame_named_as_the_json(run):
     assert entropylaw.fit([], n_resamples=DRAWS).empty
 
 
-@pytest.mark.parametrize(("ci", "options", "selected"), [
-    (None, [], 3), ("false", [], 3), ("true", [], 5), (None, ["--runslow"], 5),
+@pytest.mark.parametrize(("ci", "options", "slow_runs"), [
+    (None, [], False), ("false", [], False), ("true", [], True), (None, ["--runslow"], True),
+    (None, ["-m", "slow"], True),
 ])
-def test_slow_tests_run_in_ci_or_when_asked(ci, options, selected):
-    """tests/conftest.py deselects @pytest.mark.slow for a developer (test_notebooks.py has 2
-    notebook runs marked slow beside 3 quick checks); CI sets CI=true and runs everything."""
-    env = {key: value for key, value in os.environ.items() if key != "CI"}
+def test_slow_tests_run_in_ci_or_when_asked(pytester, monkeypatch, ci, options, slow_runs):
+    """tests/conftest.py deselects @pytest.mark.slow for a developer; CI sets CI=true and runs
+    everything; --runslow or a -m expression choose for themselves."""
+    monkeypatch.delenv("CI", raising=False)
     if ci is not None:
-        env["CI"] = ci
-    root = Path(__file__).resolve().parents[1]
-    output = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "tests/test_notebooks.py", *options], capture_output=True, text=True, env=env, cwd=root,
-    ).stdout
-    assert f"{selected}/5 tests collected" in output or f"{selected} tests collected" in output, \
-        output[-500:]
+        monkeypatch.setenv("CI", ci)
+    pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text())
+    pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n\n"
+        "def test_quick():\n    pass\n")
+    result = pytester.runpytest("-q", "-p", "no:cacheprovider", *options)
+    if options == ["-m", "slow"]:
+        result.assert_outcomes(passed=1, deselected=1)
+    elif slow_runs:
+        result.assert_outcomes(passed=2)
+    else:
+        result.assert_outcomes(passed=1, deselected=1)
