@@ -20,7 +20,7 @@ import numpy as np
 from .._text import distinct_names
 from ..arguments import check_confidence
 from ..errors import FitError, InputError
-from ..results import Notice, json_float
+from ..results import Notice, ResultMixin, json_float
 from ..run import Run
 from . import components
 from .baselines import power_law, sigmoid
@@ -33,7 +33,7 @@ SCORE_COLUMNS = ("rmse", "final_abs_error", "ceiling_error", "coverage")
 
 
 @dataclass(frozen=True, eq=False)
-class Backtest:
+class Backtest(ResultMixin):
     """Scores per run, cut and method, and the predictions behind them (DataFrames).
 
     ``scores`` has one row per (run, fraction, method); ``predictions`` one per predicted
@@ -89,6 +89,11 @@ class Backtest:
             "scores": records(self.scores),
             "skipped": [notice.to_dict() for notice in self.skipped],
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        runs = 0 if self.scores.empty else self.scores.run.nunique()
+        return [("runs", str(runs)), ("fractions", ",".join(f"{f:g}" for f in self.fractions)),
+                ("skipped", str(len(self.skipped)))]
 
     def __str__(self) -> str:
         from ..report.backtest import format_backtest

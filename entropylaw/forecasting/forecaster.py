@@ -24,7 +24,7 @@ from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Run, pair
 from ..sources.log import KeySeries
 from . import components as models
@@ -79,7 +79,7 @@ class Margin:
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
+class Forecast(ResultMixin):
     """A forecast of one run from its fit window. Reward-valued numbers are fractions in [0, 1].
 
     ``predictions`` is a DataFrame: step, entropy, entropy_observed, reward, reward_lower,
@@ -145,18 +145,20 @@ class Forecast:
             "notes": [n.to_dict() for n in self.notes],
         }
 
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent, points
+
+        rmse = [] if self.metrics is None else [("rmse", points(self.metrics.rmse))]
+        level = ([("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}")]
+                 if self.ceiling is not None else
+                 [("plateau", f"{percent(self.plateau.estimate)} {interval(self.plateau)}")])
+        return [*level, ("forecaster", self.forecaster),
+                ("fit_until_step", str(self.fit_until_step)), *rmse]
+
     def __str__(self) -> str:
         from ..report.forecast import format_forecast
 
         return format_forecast(self)
-
-    def __repr__(self) -> str:
-        last = self.predictions.iloc[-1] if len(self.predictions) else None
-        at = ("" if last is None else
-              f" step {int(last.step)}: {last.reward * 100:.1f}% "
-              f"[{last.reward_lower * 100:.1f}%, {last.reward_upper * 100:.1f}%]")
-        return (f"<Forecast {self.forecaster} from {self.n_points} points to step "
-                f"{self.fit_until_step};{at} plateau {self.plateau.estimate * 100:.1f}%>")
 
 
 @dataclass(frozen=True, eq=False)
