@@ -403,7 +403,9 @@ def _weigh(candidates, validation, law, prior: Prior) -> dict:
         makers["trend"] = lambda head, at: models.trend(head, at, prior)
     if "law" in candidates:
         makers["law"] = _law_maker(law, prior)
-    return weights(candidates, priors, lfo_scores(validation, makers), prior.evidence)
+    evidence = {"law": prior.law_evidence, "trend": prior.evidence,
+                "last_value": prior.evidence}
+    return weights(candidates, priors, lfo_scores(validation, makers), evidence)
 
 
 def _law_maker(law: LawFit, prior: Prior):
