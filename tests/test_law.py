@@ -56,6 +56,51 @@ def test_ols_covariances_equal_the_dense_matrix_product(rho):
     assert np.allclose(ols_covariances(projector, [rho])[0], expected, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("rho", [-0.9, 0.5, 0.98])
+def test_ols_covariances_past_the_lags_that_matter_equal_the_dense_product(rho):
+    # n beyond the last lag whose rho^m a float can hold: the left-out lags change nothing
+    n = 1500 if rho != 0.98 else 40_000
+    projector = np.random.default_rng(4).standard_normal((2, n))
+    if n > 2000:  # dense Sigma too big: sum the lags directly instead
+        expected = projector @ projector.T
+        for m in range(1, n):
+            term = rho**m * projector[:, m:] @ projector[:, :-m].T
+            expected += term + term.T
+            if abs(rho) ** m < 1e-300:
+                break
+        expected /= 1 - rho**2
+    else:
+        lags = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+        expected = projector @ (rho**lags / (1 - rho**2)) @ projector.T
+    assert np.allclose(ols_covariances(projector, [rho])[0], expected, rtol=1e-10, atol=1e-12)
+
+
+def reference_ar1_log_likelihood(x, y, rho):
+    """The REML log-likelihood straight from its definition: transform, regress, take logs."""
+    n = x.size
+    transform = np.eye(n) - rho * np.eye(n, k=-1)
+    transform[0, 0] = math.sqrt(1 - rho**2)
+    design = transform @ np.column_stack([np.ones(n), -x])
+    target = transform @ y
+    residual = target - design @ np.linalg.lstsq(design, target, rcond=None)[0]
+    rss = residual @ residual
+    loglik = (0.5 * math.log(1 - rho**2) - 0.5 * np.linalg.slogdet(design.T @ design)[1]
+              - 0.5 * (n - 2) * math.log(rss))
+    return loglik, rss
+
+
+@pytest.mark.parametrize("n, seed", [(4, 0), (60, 1), (300, 2)])
+def test_ar1_likelihood_from_lag_sums_equals_the_transformed_regression(n, seed):
+    rng = np.random.default_rng(seed)
+    x = np.exp(np.linspace(1.5, 0.2, n) + 0.05 * rng.standard_normal(n))
+    y = 0.7 - 0.25 * x + ar1_noise(n, sd=0.02, autocorrelation=0.6, rng=rng)
+    likelihood = ar1_likelihood(x, y)
+    loglik, rss = np.array([reference_ar1_log_likelihood(x, y, r) for r in likelihood.rho]).T
+    weights = np.exp(loglik - loglik.max())
+    assert np.allclose(likelihood.innovation_variance, rss / (n - 2), rtol=1e-11, atol=0)
+    assert np.allclose(likelihood.weights, weights / weights.sum(), rtol=1e-9, atol=1e-13)
+
+
 def test_restricted_likelihood_recovers_a_known_correlation():
     rng = np.random.default_rng(11)
     x = np.exp(entropy_curve(np.arange(400), n_steps=400))
