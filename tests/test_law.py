@@ -10,6 +10,7 @@ import pytest
 
 import entropylaw
 from entropylaw.errors import FitError, InputError
+from entropylaw.law import resampling
 from entropylaw.law.autocorr import ar1_likelihood, ols_covariances, optimal_block_length
 from entropylaw.law.linear import fit_line, lag1_autocorrelation
 from entropylaw.simulate import ar1_noise, entropy_curve, simulate_run
@@ -143,6 +144,31 @@ def test_simulated_run_recovers_known_coefficients(method):
     assert result.interval_method == method
     assert result.n_points == 61
     assert result.warnings == ()
+
+
+@pytest.mark.parametrize("length", [1, 3])
+def test_pairs_bootstrap_past_the_exact_limit_matches_the_exact_resampling(length, monkeypatch):
+    # Beyond EXACT_BLOCKS whole blocks the summed picks are drawn from their normal limit: its
+    # draws agree with the exact resampling of the same data, and with the sandwich (HC0)
+    # standard error of the slope for independent pairs.
+    n = length * 2 * resampling.EXACT_BLOCKS + 2
+    rng = np.random.default_rng(5)
+    x = np.exp(np.linspace(1.2, 0.2, n) + 0.05 * rng.standard_normal(n))
+    y = 0.8 - 0.3 * x + (0.01 + 0.02 * (x - x.min())) * rng.standard_normal(n)  # uneven noise
+    fast_b, fast_a = resampling._pairs_bootstrap(x, y, length, 4000, np.random.default_rng(1))
+    monkeypatch.setattr(resampling, "EXACT_BLOCKS", n)
+    exact_b, exact_a = resampling._pairs_bootstrap(x, y, length, 4000, np.random.default_rng(1))
+    line = fit_line(x, y)
+    assert np.mean(fast_a) == pytest.approx(line.a, abs=0.05 * np.std(exact_a))
+    assert np.mean(fast_b) == pytest.approx(line.b, abs=0.05 * np.std(exact_b))
+    assert np.std(fast_a) == pytest.approx(np.std(exact_a), rel=0.05)
+    assert np.std(fast_b) == pytest.approx(np.std(exact_b), rel=0.05)
+    assert np.corrcoef(fast_a, fast_b)[0, 1] == pytest.approx(np.corrcoef(exact_a, exact_b)[0, 1],
+                                                               abs=0.01)
+    if length == 1:
+        centred = x - x.mean()
+        sandwich = math.sqrt(np.sum(centred**2 * line.residuals**2)) / np.sum(centred**2)
+        assert np.std(fast_a) == pytest.approx(sandwich, rel=0.05)
 
 
 def test_ar1_intervals_widen_with_serial_correlation():

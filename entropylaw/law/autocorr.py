@@ -122,7 +122,7 @@ def optimal_block_length(values) -> int:
     centred = values - values.mean()
     k_n = max(5, int(math.log10(n)))
     m_max = min(math.ceil(math.sqrt(n)) + k_n, n - 1)
-    autocov = np.array([centred[k:] @ centred[: n - k] / n for k in range(m_max + 1)])
+    autocov = autocovariances(centred, m_max)
     if autocov[0] <= 0:
         return 1
     significant = np.abs(autocov / autocov[0]) >= 2.0 * math.sqrt(math.log10(n) / n)
@@ -139,3 +139,11 @@ def optimal_block_length(values) -> int:
     length = (2.0 * g_hat**2 / (4.0 / 3.0 * long_run**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
     upper = math.ceil(min(3.0 * math.sqrt(n), n / 3.0))
     return int(np.clip(math.ceil(length), 1, upper))
+
+
+def autocovariances(centred: np.ndarray, last: int) -> np.ndarray:
+    """``sum_t c_t c_(t+k) / n`` for k = 0..last, by one FFT (O(n log n), any ``last``)."""
+    n = centred.size
+    size = 1 << (n + last).bit_length()  # room for every lag needed without wrapping around
+    spectrum = np.fft.rfft(centred, size)
+    return np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size)[: last + 1] / n
