@@ -36,7 +36,7 @@ def test_closed_form_matches_nist_norris_certified_values():
 def test_ols_covariance_at_zero_correlation_is_the_certified_standard_errors():
     y, x = NORRIS.T
     line = fit_line(x, y)
-    covariance = ols_covariances(line.projector(), [0.0])[0] * line.rss / (line.n - 2)
+    covariance = ols_covariances(line.coefficient_map(), [0.0])[0] * line.rss / (line.n - 2)
     assert math.sqrt(covariance[0, 0]) == pytest.approx(0.232818234301152, rel=1e-10)
     assert math.sqrt(covariance[1, 1]) == pytest.approx(0.429796848199937e-03, rel=1e-10)
 
@@ -50,30 +50,30 @@ def test_fit_through_the_public_api_reproduces_norris():
 
 @pytest.mark.parametrize("rho", [-0.5, 0.0, 0.6, 0.95])
 def test_ols_covariances_equal_the_dense_matrix_product(rho):
-    projector = np.random.default_rng(3).standard_normal((2, 40))
+    coefficient_map = np.random.default_rng(3).standard_normal((2, 40))
     lags = np.abs(np.subtract.outer(np.arange(40), np.arange(40)))
     sigma = rho**lags / (1 - rho**2)
-    expected = projector @ sigma @ projector.T
-    assert np.allclose(ols_covariances(projector, [rho])[0], expected, rtol=1e-10, atol=1e-12)
+    expected = coefficient_map @ sigma @ coefficient_map.T
+    assert np.allclose(ols_covariances(coefficient_map, [rho])[0], expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("rho", [-0.9, 0.5, 0.98])
 def test_ols_covariances_past_the_lags_that_matter_equal_the_dense_product(rho):
     # n beyond the last lag whose rho^m a float can hold: the left-out lags change nothing
     n = 1500 if rho != 0.98 else 40_000
-    projector = np.random.default_rng(4).standard_normal((2, n))
+    coefficient_map = np.random.default_rng(4).standard_normal((2, n))
     if n > 2000:  # dense Sigma too big: sum the lags directly instead
-        expected = projector @ projector.T
+        expected = coefficient_map @ coefficient_map.T
         for m in range(1, n):
-            term = rho**m * projector[:, m:] @ projector[:, :-m].T
+            term = rho**m * coefficient_map[:, m:] @ coefficient_map[:, :-m].T
             expected += term + term.T
             if abs(rho) ** m < 1e-300:
                 break
         expected /= 1 - rho**2
     else:
         lags = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
-        expected = projector @ (rho**lags / (1 - rho**2)) @ projector.T
-    assert np.allclose(ols_covariances(projector, [rho])[0], expected, rtol=1e-10, atol=1e-12)
+        expected = coefficient_map @ (rho**lags / (1 - rho**2)) @ coefficient_map.T
+    assert np.allclose(ols_covariances(coefficient_map, [rho])[0], expected, rtol=1e-10, atol=1e-12)
 
 
 def reference_ar1_log_likelihood(x, y, rho):

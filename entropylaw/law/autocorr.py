@@ -74,17 +74,18 @@ def ar1_likelihood(x: np.ndarray, y: np.ndarray, grid: np.ndarray = RHO_GRID) ->
     return AR1Likelihood(rho, weights, rss / max(n - 2, 1))
 
 
-def ols_covariances(projector: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def ols_covariances(coefficient_map: np.ndarray, rho: np.ndarray) -> np.ndarray:
     """``A Sigma(rho) A'`` for each ``rho``: the covariance of OLS under AR(1) errors.
 
-    ``projector`` is ``A = (X'X)^-1 X'`` (k x n); ``Sigma_ij = rho^|i-j| / (1 - rho^2)`` (unit
-    innovation variance). With ``C_m = sum_t A[:, t] A[:, t + m]'`` (lag-m cross-products of
-    A's rows, by FFT), ``A Sigma A' = (C_0 + sum_m rho^m (C_m + C_m')) / (1 - rho^2)``: O(n log n)
-    time, O(n) memory. Returns an array of shape (len(rho), k, k).
+    ``coefficient_map`` is ``A = (X'X)^-1 X'`` (k x n, see ``Line.coefficient_map``);
+    ``Sigma_ij = rho^|i-j| / (1 - rho^2)`` (unit innovation variance). With
+    ``C_m = sum_t A[:, t] A[:, t + m]'`` (lag-m cross-products of A's rows, by FFT),
+    ``A Sigma A' = (C_0 + sum_m rho^m (C_m + C_m')) / (1 - rho^2)``: O(n log n) time, O(n)
+    memory. Returns an array of shape (len(rho), k, k).
     """
-    n = projector.shape[1]
+    n = coefficient_map.shape[1]
     size = 1 << (2 * n - 1).bit_length()
-    spectrum = np.fft.rfft(projector, size, axis=1)
+    spectrum = np.fft.rfft(coefficient_map, size, axis=1)
     # cross[i, j, m] = sum_t A[i, t] A[j, t + m] for m = 0..n-1
     products = np.conj(spectrum)[:, None, :] * spectrum[None, :, :]
     cross = np.fft.irfft(products, size, axis=2)[..., :n]
@@ -100,7 +101,7 @@ def ols_covariances(projector: np.ndarray, rho: np.ndarray) -> np.ndarray:
     lags = np.arange(1, last + 1)
     with np.errstate(under="ignore"):
         powers = rho[:, None] ** lags[None, :]  # (G, last)
-    k = projector.shape[0]
+    k = coefficient_map.shape[0]
     lagged = (powers @ cross[..., 1 : last + 1].reshape(k * k, last).T).reshape(-1, k, k)
     covariance = cross[None, :, :, 0] + lagged + np.swapaxes(lagged, 1, 2)
     return covariance / (1.0 - rho**2)[:, None, None]

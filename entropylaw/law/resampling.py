@@ -66,11 +66,11 @@ class AR1:
         used, position = np.unique(grid_index, return_inverse=True)
         rho = likelihood.rho[used]
         innovation_variance = likelihood.innovation_variance[used]
-        projector = line.projector()
-        covariance = ols_covariances(projector, rho) * innovation_variance[:, None, None]
+        coefficient_map = line.coefficient_map()
+        covariance = ols_covariances(coefficient_map, rho) * innovation_variance[:, None, None]
         if x_variance is not None:
             measurement = line.a**2 * np.asarray(x_variance, dtype=float)
-            covariance = covariance + (projector * measurement) @ projector.T
+            covariance = covariance + (coefficient_map * measurement) @ coefficient_map.T
         roots = np.linalg.cholesky(covariance)
         coefficients = np.einsum("rij,rj->ri", roots[position],
                                  rng.standard_normal((n_resamples, 2)))
