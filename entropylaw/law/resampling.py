@@ -4,8 +4,9 @@ A scheme takes the least-squares line and returns :class:`Draws`: coefficient dr
 noise level of each draw (for prediction intervals of new measurements). Intervals, standard
 errors and confidence levels are computed once, from the draws, in ``fit.py``.
 
-- ``ar1`` (default): the residuals follow AR(1); its correlation is drawn from its restricted
-  likelihood and the OLS coefficients from their sampling distribution under that correlation.
+- ``ar1`` (default): a parametric bootstrap. The residuals follow AR(1); its correlation is
+  drawn from its restricted likelihood and the OLS coefficients from their sampling
+  distribution under that correlation (nothing is resampled from the data).
 - ``block``: circular block bootstrap of (entropy, reward) pairs, block length by Politis-White
   on the residuals.
 - ``iid``: the plain pairs bootstrap (ignores serial correlation; for comparison).
@@ -50,7 +51,8 @@ class Draws:
 
 class AR1:
     name = "ar1"
-    description = "AR(1) residual bootstrap, correlation drawn from its restricted likelihood"
+    description = ("parametric bootstrap under AR(1) noise, correlation drawn from its "
+                   "restricted likelihood")
 
     def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
              x_variance: np.ndarray | None = None, x_smooth: np.ndarray | None = None) -> Draws:
