@@ -65,7 +65,7 @@ def detect_format(source) -> str:
         return "wandb-offline"
     if "tfevents" in name:
         return "tensorboard"
-    if suffix in {".csv", ".tsv"}:
+    if suffix in {".csv", ".tsv"} or name.endswith((".csv.gz", ".tsv.gz")):
         return "csv"
     if suffix in {".jsonl", ".ndjson"}:
         return "verl-jsonl"
