@@ -12,7 +12,7 @@ import re
 # The longest piece of input echoed in one message, and a whole message's cap (its end is kept).
 ECHO_LIMIT = 200
 MESSAGE_LIMIT = 600
-ITEM_LIMIT = 80  # one name in a list of names
+ITEM_LIMIT = ECHO_LIMIT  # one name in a list of names (a key, a path)
 
 # user:password@ in any URI; key=value / key: value pairs whose name says secret; known tokens.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")

@@ -269,11 +269,14 @@ def as_fraction(series: KeySeries, source: str, notes: list[Notice], *,
         raise InputError(
             f"{source}: {span}: neither fractions (0-1) nor percent (0-100, reaching above "
             f"{PERCENT_FLOOR:g}); say what it is with --reward-scale fraction, percent or raw")
-    if scale == "fraction" or (scale == "auto" and is_fraction):
-        return KeySeries(series.key, series.steps, np.clip(series.values, 0.0, 1.0))
-    notes.append(Notice("percent_rewards",
-                        f"'{series.key}' is in percent (up to {high:g}): converted to fractions"))
-    return KeySeries(series.key, series.steps, np.clip(series.values, 0.0, 100.0) / 100.0)
+    top = 1.0 if scale == "fraction" or (scale == "auto" and is_fraction) else 100.0
+    if top == 100.0:
+        notes.append(Notice("percent_rewards",
+                            f"'{series.key}' is in percent (up to {high:g}): converted to "
+                            f"fractions"))
+    values = series.values.copy()
+    values[np.isfinite(values)] = np.clip(values[np.isfinite(values)], 0.0, top) / top
+    return KeySeries(series.key, series.steps, values)
 
 
 def carry_notes(run: Run, *groups) -> tuple[Notice, ...]:
