@@ -17,8 +17,8 @@ ITEM_LIMIT = ECHO_LIMIT  # one name in a list of names (a key, a path)
 # user:password@ in any URI; key=value / key: value pairs whose name says secret; known tokens.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")
 _SECRET_PAIR = re.compile(
-    r"(?P<name>(?<![/\w.-])[\w.-]*(?:api[_-]?key|token|secret|passw(?:or)?d|pwd|credential|auth)[\w.-]*"
-    r"[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s,;\"'&]+)", re.IGNORECASE)
+    r"(?P<name>(?<![/\w.-])[\w.-]*?(?:api[_-]?key|token|secret|passw(?:or)?d|pwd|credentials?)"
+    r"(?![\w.-])[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s,;\"'&]+)", re.IGNORECASE)
 _TOKEN = re.compile(r"\b(?:ghp_|gho_|github_pat_|hf_|sk-|xox[abp]-|AKIA)[A-Za-z0-9_-]{12,}")
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
