@@ -129,6 +129,22 @@ def test_a_secret_file_given_as_a_source_is_refused_without_echoing_it(tmp_path,
         assert PASSWORD not in result.output and API_KEY not in result.output
 
 
+def test_a_one_column_csv_is_refused_without_quoting_its_first_line(tmp_path):
+    path = tmp_path / "shadow.csv"
+    path.write_text(f"root:$6$salt${PASSWORD}:19000:0:99999:7:::\nbin:*:19000::::::\n")
+    result = invoke("keys", path)
+    assert "the first line is not a CSV header (it holds no comma)" in result.stderr
+    assert PASSWORD not in result.output
+
+
+def test_a_deeply_nested_trainer_state_is_an_input_error(tmp_path):
+    path = tmp_path / "trainer_state.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = invoke("keys", path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path}: not valid JSON (maximum recursion depth")
+
+
 def test_a_secret_in_a_csv_header_is_redacted_in_the_columns_listing(tmp_path):
     path = tmp_path / "leak.csv"
     path.write_text(f"time,WANDB_API_KEY={API_KEY}\n1,2\n")

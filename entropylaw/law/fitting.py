@@ -266,17 +266,26 @@ def diagnose(result: LawFit) -> list[Notice]:
             f"extrapolation",
         ))
     ceiling = result.ceiling.estimate
-    reward = result.data.reward
-    if result.line.a > 0 and reward.min() >= 0 and reward.max() <= 1 and not 0 <= ceiling <= 1:
+    accuracy = _is_accuracy(result.data.reward)
+    if result.line.a > 0 and accuracy and not 0 <= ceiling <= 1:
         warnings.append(Notice("ceiling_out_of_range",
                                f"the fitted ceiling is {ceiling * 100:.1f}%, outside 0-100%"))
-    elif (reward.min() >= 0 and reward.max() <= 1
-          and (result.ceiling.lower < 0 or result.ceiling.upper > 1)):
+    elif accuracy and (result.ceiling.lower < 0 or result.ceiling.upper > 1):
         warnings.append(Notice("ceiling_interval_out_of_range",
                                f"the ceiling's interval [{result.ceiling.lower * 100:.1f}%, "
                                f"{result.ceiling.upper * 100:.1f}%] reaches outside 0-100%: the "
                                f"data bound the ceiling only loosely"))
     return warnings
+
+
+# Validation noise may take a simulated or smoothed accuracy slightly outside 0-1; beyond this
+# margin the values are not an accuracy.
+ACCURACY_MARGIN = 0.05
+
+
+def _is_accuracy(reward) -> bool:
+    return bool(reward.size) and reward.min() >= -ACCURACY_MARGIN and \
+        reward.max() <= 1 + ACCURACY_MARGIN
 
 
 # Per-token policy entropy of an LLM in RL lies well under this (most runs start below 2 nats);
@@ -303,7 +312,7 @@ def _degenerate(result: LawFit) -> list[Notice]:
                                f"entropy reaches {entropy.max():.3g} nats, above "
                                f"{MAX_PLAUSIBLE_ENTROPY:g}: implausible for a per-token policy "
                                f"entropy (bits? summed over tokens? a loss?)"))
-    if reward.size and (reward.min() < 0 or reward.max() > 1):
+    if reward.size and not _is_accuracy(reward):
         warnings.append(Notice("reward_not_accuracy",
                                f"the validation values run from {reward.min():g} to "
                                f"{reward.max():g}, outside 0-1: not an accuracy, so the "

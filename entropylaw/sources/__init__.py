@@ -141,6 +141,8 @@ def _existing(text: str) -> Path:
                          f"(save the stream to a file first)")
     if not os.access(path, os.R_OK):
         raise InputError(f"{text}: permission denied")
+    if path.stat().st_size == 0:
+        raise InputError(f"{text}: the file is empty")
     return path
 
 
@@ -192,6 +194,17 @@ def _plausible_header(line: str) -> bool:
         and " " not in cell for cell in cells)
 
 
+def _check_csv_header(path: Path) -> None:
+    """Refuse, without quoting it, a CSV whose first line has no separator at all: it is not a
+    header (a run needs a step column and metric columns), and may be a secret."""
+    with path.open("rb") as handle:
+        first = handle.read(SNIFF_BYTES).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if first.strip() and not any(mark in first for mark in (b",", b";", b"\t", b"|")):
+        raise InputError(f"{path}: the first line is not a CSV header (it holds no comma): a run "
+                         f"needs a step column and metric columns, such as "
+                         f"step,actor/entropy,val-core/<data>/acc/mean@1")
+
+
 def read_log(source, *, step_key: str | None = None, wanted=(),
              tracking_uri: str | None = None) -> Log:
     """Read every numeric series of one run.
@@ -203,6 +216,8 @@ def read_log(source, *, step_key: str | None = None, wanted=(),
     reader = FORMATS[detect_format(source)]
     options = _options(reader, source, step_key=step_key, wanted=wanted,
                        tracking_uri=tracking_uri)
+    if reader.name == "csv":
+        _check_csv_header(Path(str(source)))
     runs = find_runs(source, tracking_uri=tracking_uri)
     if len(runs) > 1:
         raise InputError(f"{source}: holds {len(runs)} runs; name one: {listing(runs, 10)}")
