@@ -231,7 +231,9 @@ REWARD_SCALES = ("auto", "fraction", "percent", "raw")
 # neither a fraction nor a plausible percent (an accuracy of at most 1.5% is read as fractions
 # only by mistake), so they are an error asking for --reward-scale.
 PERCENT_FLOOR = 1.5
-_SLACK = 1e-9  # rounding in a logged 1.0 or 100.0
+# Validation noise takes a simulated or smoothed accuracy slightly outside 0-1 (kept as logged);
+# beyond this margin the values are not an accuracy (percent: up to 105, not below -0.05).
+ACCURACY_MARGIN = 0.05
 
 
 def check_reward_scale(scale) -> None:
@@ -247,8 +249,9 @@ def as_fraction(series: KeySeries, source: str, notes: list[Notice], *,
     """``series`` as fractions in [0, 1], or an InputError saying why it cannot be one.
 
     ``auto``: values within 0-1 are fractions; within 0-100 with one above
-    :data:`PERCENT_FLOOR`, percent; anything else is an error naming the range. ``fraction`` and
-    ``percent`` check their range; ``raw`` keeps the values (not an accuracy) with a note.
+    :data:`PERCENT_FLOOR`, percent; anything else is an error naming the range (each range
+    widened by :data:`ACCURACY_MARGIN` for noise). ``fraction`` and ``percent`` check their
+    range; ``raw`` keeps the values (not an accuracy) with a note.
     """
     finite = series.values[np.isfinite(series.values)]
     if not finite.size:
@@ -261,8 +264,8 @@ def as_fraction(series: KeySeries, source: str, notes: list[Notice], *,
                                 f"{span}, outside 0-1: not an accuracy; a, b and the ceiling "
                                 f"are in its units (--reward-scale raw)"))
         return series
-    is_fraction = low >= -_SLACK and high <= 1.0 + _SLACK
-    is_percent = low >= -_SLACK and high <= 100.0 + _SLACK
+    is_fraction = low >= -ACCURACY_MARGIN and high <= 1.0 + ACCURACY_MARGIN
+    is_percent = low >= -ACCURACY_MARGIN and high <= 100.0 * (1 + ACCURACY_MARGIN)
     if scale == "fraction" and not is_fraction:
         raise InputError(f"{source}: {span}: not fractions (0-1) as --reward-scale fraction says")
     if scale == "percent" and not is_percent:
@@ -276,9 +279,7 @@ def as_fraction(series: KeySeries, source: str, notes: list[Notice], *,
         notes.append(Notice("percent_rewards",
                             f"'{series.key}' is in percent (up to {high:g}): converted to "
                             f"fractions"))
-    values = series.values.copy()
-    values[np.isfinite(values)] = np.clip(values[np.isfinite(values)], 0.0, top) / top
-    return KeySeries(series.key, series.steps, values)
+    return series if top == 1.0 else KeySeries(series.key, series.steps, series.values / top)
 
 
 def carry_notes(run: Run, *groups) -> tuple[Notice, ...]:

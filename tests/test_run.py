@@ -73,6 +73,7 @@ def test_rewards_neither_fraction_nor_percent_are_an_error_unless_raw():
 
 @pytest.mark.parametrize(("values", "scale", "expected"), [
     ([0.0, 0.5, 1.0], "auto", [0.0, 0.5, 1.0]),
+    ([-0.03, 0.5, 1.02], "auto", [-0.03, 0.5, 1.02]),  # noise: kept as logged
     ([1.0, 20.0, 60.0], "auto", [0.01, 0.2, 0.6]),
     ([0.2, 0.9, 1.0], "percent", [0.002, 0.009, 0.01]),
     ([0.1, 0.2, 0.3], "fraction", [0.1, 0.2, 0.3]),
@@ -87,7 +88,7 @@ def test_reward_scales_give_fractions(values, scale, expected):
     ([1.0, 1.2, 1.3], "auto", "neither fractions"),  # audit: scores of 1-1.3 read as percent
     ([10.0, 80.0, 153.0], "auto", "neither fractions"),  # audit: 'ceiling 15478.6%'
     ([0.1, 0.5, 1.2], "fraction", "not fractions"),
-    ([5.0, 50.0, 101.0], "percent", "not percent"),
+    ([5.0, 50.0, 120.0], "percent", "not percent"),
 ])
 def test_reward_values_outside_their_scale_are_errors(values, scale, message):
     log = build_log("x", {"actor/entropy": ([0, 1, 2], [0.5, 0.4, 0.3]),

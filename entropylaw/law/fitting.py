@@ -296,12 +296,10 @@ def diagnose(result: LawFit) -> list[Notice]:
     return warnings
 
 
-# Validation noise may take a simulated or smoothed accuracy slightly outside 0-1; beyond this
-# margin the values are not an accuracy.
-ACCURACY_MARGIN = 0.05
-
-
 def _is_accuracy(reward) -> bool:
+    """Values an accuracy can take, noise allowed (the margin reading a run allows)."""
+    from ..run import ACCURACY_MARGIN
+
     return bool(reward.size) and reward.min() >= -ACCURACY_MARGIN and \
         reward.max() <= 1 + ACCURACY_MARGIN
 
