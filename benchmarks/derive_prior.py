@@ -112,9 +112,10 @@ def main() -> None:
         return best, band
 
     print("Leave one group out (each row: the prior chosen without that group, judged on it)")
-    print("| left out | trend_time | weight_trend | evidence | weight_law | drift_sd | "
-          "band_scale | median ratio | max ratio | 90% band coverage |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    names = [*POINT_GRID, *BAND_GRID]
+    print("| left out | " + " | ".join(names) + " | median ratio | max ratio | "
+          "90% band coverage |")
+    print("|---|" + "---|" * (len(names) + 3))
     held = []
     for group in groups:
         train = [g for g in groups if g != group]

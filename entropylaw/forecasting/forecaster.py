@@ -280,11 +280,12 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
         before_training = (window_run.entropy.steps.size > 0
                            and pairs.steps[0] < window_run.entropy.steps[0])
         suspect = not phase.checked and before_training and len(pairs) > 1
-        phase = _Phase(phase.n_points, phase.checked, suspect)
+        kept = keep_early or not how.exclude_early
+        phase = _Phase(phase.n_points, phase.checked, suspect and kept)
         count = phase.n_points or (1 if suspect else 0)
         excluded = tuple(int(s) for s in pairs.steps[:count])
         excluded_rewards = tuple(float(r) for r in pairs.reward[:count])
-        if excluded and (keep_early or not how.exclude_early):
+        if excluded and kept:
             warnings.append(Notice(
                 "early_phase_mismatch",
                 f"kept steps {few(excluded)} as asked, though "
@@ -306,10 +307,11 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
                 f"entropy (before training), in a window too short to test whether the law "
                 f"describes it (5 points needed); --keep-early keeps it"))
     law_run = _without_steps(window_run, excluded) if pairs is not None else None
+    if phase is not None and not phase.n_points:  # only the law leaves out an untested point
+        excluded, excluded_rewards = (), ()
     steps, values = reward.steps[finite], reward.values[finite]
-    if phase is not None and phase.n_points and excluded:
-        keep = ~np.isin(steps, excluded)
-        steps, values = steps[keep], values[keep]
+    keep = ~np.isin(steps, excluded)
+    steps, values = steps[keep], values[keep]
     validation = models.Window.of(steps, values, validation_spacing(reward.steps[finite]))
     return _Window(validation, law_run, excluded, excluded_rewards, phase)
 
