@@ -187,9 +187,11 @@ def _sniff(path: Path) -> str:
 
 
 def _plausible_header(line: str) -> bool:
-    """A comma-separated line of at least two names, none holding '=', spaces inside, or
-    control characters: metric names, not ``KEY=value``, ``user:password@host`` or prose."""
-    cells = [cell.strip().strip('"') for cell in line.split(",")]
+    """A line of at least two names separated by commas, semicolons or tabs, none holding '=',
+    spaces inside, or control characters: metric names, not ``KEY=value``,
+    ``user:password@host`` or prose."""
+    separator = max(",;\t", key=line.count)
+    cells = [cell.strip().strip('"') for cell in line.split(separator)]
     return len(cells) >= 2 and all(
         cell and cell.isprintable() and "=" not in cell and "@" not in cell.split("/")[0][:1]
         and " " not in cell for cell in cells)
@@ -200,9 +202,17 @@ def _check_csv_header(path: Path) -> None:
     header (a run needs a step column and metric columns), and may be a secret."""
     import gzip
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        first = handle.read(SNIFF_BYTES).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if path.name.lower().endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as handle:
+                first = handle.read(SNIFF_BYTES)
+        except (OSError, EOFError) as error:
+            raise InputError(f"{path}: not a readable gzipped CSV ({type(error).__name__})") \
+                from None
+    else:
+        with path.open("rb") as handle:
+            first = handle.read(SNIFF_BYTES)
+    first = first.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     if first.strip() and not any(mark in first for mark in (b",", b";", b"\t", b"|")):
         raise InputError(f"{path}: the first line is not a CSV header (it holds no comma): a run "
                          f"needs a step column and metric columns, such as "
