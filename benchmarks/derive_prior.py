@@ -35,10 +35,10 @@ from entropylaw.forecasting.forecaster import cut_step
 from entropylaw.forecasting.prior import PRIOR
 
 POINT_GRID = {
-    "trend_time": (0.25, 0.5, 1.0),
-    "trend_spread": (0.5, 1.0),
+    "trend_time": (0.5, 1.0),
     "weight_trend": (0.25, 0.5),
     "evidence": (0.3, 1.0),
+    "law_evidence": (0.3, 1.0, 3.0),
     "weight_law": (0.6, 0.9),
 }
 BAND_GRID = {

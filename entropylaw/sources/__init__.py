@@ -58,7 +58,7 @@ class Reader:
             return False
         name = path.name.lower()
         return (self.name_contains is not None and self.name_contains in name) or \
-            path.suffix.lower() in self.suffixes
+            name.endswith(self.suffixes)
 
     def function(self, name: str):
         return getattr(importlib.import_module(f"{__name__}.{self.module}"), name)
@@ -89,7 +89,8 @@ READERS: tuple[Reader, ...] = (
     Reader("tensorboard", "TensorBoard event files", "tensorboard", "read_tensorboard",
            "run_sources", name_contains="tfevents"),
     Reader("csv", "CSV export (wide, or long key,step,value)", "csv", "read_csv",
-           options=frozenset({"step_key", "wanted"}), suffixes=(".csv", ".tsv")),
+           options=frozenset({"step_key", "wanted"}),
+           suffixes=(".csv", ".tsv", ".csv.gz", ".tsv.gz")),
     Reader("verl-jsonl", "verl JSONL file logger", "verl", "read_jsonl",
            suffixes=(".jsonl", ".ndjson")),
     Reader("trainer-state", "Hugging Face / TRL trainer_state.json", "trl",
@@ -186,9 +187,11 @@ def _sniff(path: Path) -> str:
 
 
 def _plausible_header(line: str) -> bool:
-    """A comma-separated line of at least two names, none holding '=', spaces inside, or
-    control characters: metric names, not ``KEY=value``, ``user:password@host`` or prose."""
-    cells = [cell.strip().strip('"') for cell in line.split(",")]
+    """A line of at least two names separated by commas, semicolons or tabs, none holding '=',
+    spaces inside, or control characters: metric names, not ``KEY=value``,
+    ``user:password@host`` or prose."""
+    separator = max(",;\t", key=line.count)
+    cells = [cell.strip().strip('"') for cell in line.split(separator)]
     return len(cells) >= 2 and all(
         cell and cell.isprintable() and "=" not in cell and "@" not in cell.split("/")[0][:1]
         and " " not in cell for cell in cells)
@@ -197,8 +200,19 @@ def _plausible_header(line: str) -> bool:
 def _check_csv_header(path: Path) -> None:
     """Refuse, without quoting it, a CSV whose first line has no separator at all: it is not a
     header (a run needs a step column and metric columns), and may be a secret."""
-    with path.open("rb") as handle:
-        first = handle.read(SNIFF_BYTES).lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    import gzip
+
+    if path.name.lower().endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as handle:
+                first = handle.read(SNIFF_BYTES)
+        except (OSError, EOFError) as error:
+            raise InputError(f"{path}: not a readable gzipped CSV ({type(error).__name__})") \
+                from None
+    else:
+        with path.open("rb") as handle:
+            first = handle.read(SNIFF_BYTES)
+    first = first.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     if first.strip() and not any(mark in first for mark in (b",", b";", b"\t", b"|")):
         raise InputError(f"{path}: the first line is not a CSV header (it holds no comma): a run "
                          f"needs a step column and metric columns, such as "
