@@ -8,8 +8,8 @@ of :data:`COMMANDS` on it in-process. Whatever the input, a command must exit 0,
 one-line ``Error: ...`` that is not an internal error; echo no secret, no terminal control and no
 piece of input longer than 200 characters (``--json`` keeps key names whole); and print no
 accuracy outside 0-100% without a warning. The default run is a few cases; the ``slow`` ones
-are ``ENTROPYLAW_FUZZ_CASES`` more (default 40). To fuzz another command (forecast, backtest,
-family, diagnose), add its arguments to :data:`COMMANDS`.
+(``--runslow``, or in CI) are ``ENTROPYLAW_FUZZ_CASES`` more (default 40). To fuzz another
+command (forecast, backtest, family, diagnose), add its arguments to :data:`COMMANDS`.
 """
 
 from __future__ import annotations

@@ -183,7 +183,8 @@ def _sniff(path: Path) -> str:
     if _plausible_header(first):
         return "csv"
     raise InputError(f"{path}: unrecognised source: neither a verl console log nor a CSV with a "
-                     f"header of metric names (expected {_EXPECTED})")
+                     f"header of metric names (a CSV whose names hold spaces: name it .csv; "
+                     f"expected {_EXPECTED})")
 
 
 def _plausible_header(line: str) -> bool:
