@@ -12,7 +12,7 @@ import entropylaw
 from entropylaw.errors import FitError
 from entropylaw.forecasting.baselines import last_value, power_law, sigmoid
 from entropylaw.forecasting.conditional import observation_draws, validation_spacing
-from entropylaw.forecasting.early import find_early_phase
+from entropylaw.law.early import find_early_phase
 from entropylaw.forecasting.trajectory import Trajectory, fit_trajectory
 from entropylaw.simulate import entropy_curve, simulate_run
 

@@ -28,7 +28,7 @@ from ..run import Run, pair
 from ..sources.log import KeySeries
 from .baselines import last_value
 from .conditional import observation_draws, validation_spacing
-from .early import find_early_phase
+from ..law.early import find_early_phase
 from .scores import Metrics
 from .trajectory import Trajectory, fit_trajectory
 
