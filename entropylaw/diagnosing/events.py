@@ -1,5 +1,5 @@
 """Events at single steps, found in the dense training series: entropy spikes, training-reward
-collapses, grad-norm spikes (robust z against the median of the logged steps before them, with
+collapses (robust z against the median of the logged steps before them, with
 thresholds set by simulation; see :mod:`.changepoint`)."""
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ class Event:
 KINDS = {
     "entropy_spike": ("entropy", +1, True, "entropy"),
     "reward_collapse": ("train_reward", -1, False, "training reward"),
-    "grad_norm_spike": ("grad_norm", +1, True, "grad norm"),
 }
 
 
@@ -72,11 +71,12 @@ def _event(code, name, cluster, steps, values, log_scale) -> Event:
     reference = float(np.exp(first.reference)) if log_scale else first.reference
     where = (f"step {steps[first.position]}" if len(cluster) == 1
              else f"steps {steps[first.position]}-{steps[cluster[-1].position]}")
-    message = (f"{name} {_number(values[first.position])} at step {steps[first.position]} "
-               f"against a median of {_number(reference)} over the logged steps before it; "
-               f"{where} out of line, most at step {steps[peak.position]} "
-               f"({_number(values[peak.position])}, robust z {peak.z:+.1f}, threshold "
-               f"{first.threshold:.1f})")
+    through = (f"; out of line through step {steps[cluster[-1].position]}"
+               if len(cluster) > 1 else "")
+    message = (f"{name} {_number(values[first.position])} against a median of "
+               f"{_number(reference)} over the logged steps before{through}; largest at step "
+               f"{steps[peak.position]} ({_number(values[peak.position])}, robust z "
+               f"{peak.z:+.1f}, threshold {first.threshold:.1f})")
     return Event(code, int(steps[first.position]), message)
 
 

@@ -126,9 +126,11 @@ def entropy_regimes(entropy: KeySeries, reward: KeySeries, companions: dict[str,
                     "alarm_step": int(steps[move.alarm]), "cusum": json_float(move.statistic),
                     "threshold": json_float(move.threshold)}
         falling = _accuracy_fell(reward, start, end, evidence)
-        if not falling and "train_reward" in companions:
-            falling = _accuracy_fell(companions["train_reward"], start, end, evidence,
-                                     prefix="train_reward")
+        if "train_reward" in companions:  # evidence; decides only where validation cannot
+            fell = _accuracy_fell(companions["train_reward"], start, end, evidence,
+                                  prefix="train_reward")
+            if not evidence["accuracy_tested"]:
+                falling = fell
         for role in ("response_length", "length_clip_ratio", "clip_fraction"):
             if role in companions:
                 evidence.update(_change(companions[role], start, end, role))
@@ -161,8 +163,8 @@ def _accuracy_fell(series: KeySeries, start: int, end: int, evidence: dict,
     before = values[steps < start][-BEFORE_POINTS:]
     after = values[(steps >= start) & (steps <= end)]
     sd = noise_sd(values)
-    if before.size < 1 or after.size < 1 or not np.isfinite(sd):
-        evidence[f"{prefix}_tested"] = False
+    evidence[f"{prefix}_tested"] = bool(before.size and after.size and np.isfinite(sd))
+    if not evidence[f"{prefix}_tested"]:
         return False
     drop = float(before.mean() - after.mean())
     error = sd * np.sqrt(1.0 / before.size + 1.0 / after.size)
