@@ -82,7 +82,7 @@ def _trailing(values: np.ndarray, window: int, statistic: str) -> np.ndarray:
     n = values.shape[-1]
     out = np.full(values.shape, np.nan)
     if statistic == "mean":
-        cumulative = np.concatenate([np.zeros(values.shape[:-1] + (1,)),
+        cumulative = np.concatenate([np.zeros((*values.shape[:-1], 1)),
                                      np.cumsum(values, axis=-1)], axis=-1)
         index = np.arange(1, n)
         start = np.maximum(index - window, 0)

@@ -69,8 +69,6 @@ def _event(code, name, cluster, steps, values, log_scale) -> Event:
     first = cluster[0]
     peak = max(cluster, key=lambda hit: abs(hit.z))
     reference = float(np.exp(first.reference)) if log_scale else first.reference
-    where = (f"step {steps[first.position]}" if len(cluster) == 1
-             else f"steps {steps[first.position]}-{steps[cluster[-1].position]}")
     through = (f"; out of line through step {steps[cluster[-1].position]}"
                if len(cluster) > 1 else "")
     message = (f"{name} {_number(values[first.position])} against a median of "
