@@ -123,11 +123,20 @@ def diagnose(
         companions_before = companions
     flat = plateau(reward)
     regimes = entropy_regimes(entropy, reward, companions_before, flat, alpha)
+    exploding = [r.start_step for r in regimes if r.code == "explosion"]
+    if flat is not None and exploding and flat.end_step >= exploding[0]:
+        flat = plateau(_before(reward, exploding[0]))  # accuracy is not flat once it falls
     regimes += [r for r in (flat, broken) if r is not None]
     regimes.sort(key=lambda regime: (regime.start_step, regime.code))
     events = find_events(run.entropy, companions, alpha, until=until)
 
-    law, fit, warnings = _law(run, config.interventions, seed)
+    fitted = run
+    if until is not None:
+        fitted = run.until(until - 1)
+        notes.append(Notice("law_before_numerical",
+                            f"the law was fitted to the steps before {until}, where the "
+                            f"numbers turned NaN or inf"))
+    law, fit, warnings = _law(fitted, config.interventions, seed)
     if not companions:
         notes.append(Notice("no_companions",
                             "no companion metrics (training reward, response length, clip "

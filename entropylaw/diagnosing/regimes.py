@@ -17,7 +17,7 @@ from . import changepoint
 from .companions import finite
 
 COLLAPSE_DROP = 0.5  # "toward 0": entropy ends the fall at or below half its level at the onset
-FALL_Z = 2.326  # one-sided 1% test that accuracy fell
+FALL_Z = 2.576  # one-sided 0.5% tests (two of them: 1% together) that accuracy fell
 PLATEAU_Z = 1.96  # two-sided 5% test of a trend in accuracy
 PLATEAU_SPAN = 2.0  # and the trend moves accuracy by less than 2 noise sd over the stretch
 MIN_PLATEAU_POINTS = 5
@@ -169,10 +169,24 @@ def _accuracy_fell(series: KeySeries, start: int, end: int, evidence: dict,
     drop = float(before.mean() - after.mean())
     error = sd * np.sqrt(1.0 / before.size + 1.0 / after.size)
     z = drop / error if error > 0 else (np.inf if drop > 0 else 0.0)
+    trend = _slope_z(steps[(steps >= start) & (steps <= end)], after, sd)
     evidence[f"{prefix}_before"] = json_float(before.mean())
     evidence[f"{prefix}_during"] = json_float(after.mean())
     evidence[f"{prefix}_drop_z"] = json_float(z)
-    return bool(z > FALL_Z)
+    evidence[f"{prefix}_trend_z"] = json_float(trend)
+    return bool(z > FALL_Z or -trend > FALL_Z)
+
+
+def _slope_z(steps: np.ndarray, values: np.ndarray, sd: float) -> float:
+    """The least-squares slope of ``values`` in step over its standard error (noise ``sd``)."""
+    if values.size < 3 or not sd > 0:
+        return 0.0
+    centred = steps - steps.mean()
+    sxx = float(centred @ centred)
+    if sxx <= 0:
+        return 0.0
+    slope = float(centred @ (values - values.mean())) / sxx
+    return slope / (sd / np.sqrt(sxx))
 
 
 def _change(series: KeySeries, start: int, end: int, role: str) -> dict:
