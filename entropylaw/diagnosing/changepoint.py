@@ -54,17 +54,25 @@ def window_for(n: int) -> int:
 
 
 def lag1(values: np.ndarray) -> float:
-    """Lag-1 autocorrelation of a series' residuals around its running median, in [0, 0.9]."""
+    """Lag-1 autocorrelation of a series' noise, in [0, 0.9], from its first differences:
+    for AR(1) noise corr(dx_t, dx_t-1) = -(1 - rho) / 2, and differencing removes slow trends.
+    The correlation is Gnanadesikan and Kettenring's robust one (MADs of the sum and the
+    difference of the standardised pairs), so spikes and short bursts of signal do not pass
+    for noise correlation."""
     values = np.asarray(values, dtype=float)
     if values.size < 8:
         return 0.0
-    residual = values - running_median(values, window_for(values.size) | 1)
-    residual = residual - residual.mean()
-    denominator = float(residual @ residual)
-    if denominator <= 0:
+    differences = np.diff(values)
+    spread = _MAD * _robust_scale_raw(differences)
+    if not spread > 0:
         return 0.0
-    rho = float(residual[1:] @ residual[:-1]) / denominator
-    return float(np.clip(rho, 0.0, 0.9))
+    standard = (differences - np.median(differences)) / spread
+    plus = _robust_scale_raw(standard[1:] + standard[:-1]) ** 2
+    minus = _robust_scale_raw(standard[1:] - standard[:-1]) ** 2
+    if not plus + minus > 0:
+        return 0.0
+    r = (plus - minus) / (plus + minus)
+    return float(np.clip(1.0 + 2.0 * r, 0.0, 0.9))
 
 
 def running_median(values: np.ndarray, width: int) -> np.ndarray:
@@ -171,7 +179,11 @@ def threshold(kind: str, n: int, rho: float, window: int, alpha: float = ALPHA) 
 
 
 def _rounded_rho(values: np.ndarray) -> float:
-    return round(lag1(values) * 20) / 20  # to 0.05: thresholds are cached on it
+    """The autocorrelation thresholds are simulated at: the estimate plus about one standard
+    error of it (an underestimate would lower the threshold and raise false alarms), rounded
+    up to 0.05 so thresholds can be cached."""
+    rho = min(0.9, lag1(values) + 1.0 / np.sqrt(values.size))
+    return float(np.ceil(rho * 20 - 1e-9) / 20)
 
 
 def shifts(values, *, direction: int, alpha: float = ALPHA) -> list[Shift]:
