@@ -2,8 +2,9 @@
 
 Two detectors share one calibration. ``shifts``: Page's one-sided CUSUM of winsorised robust
 z-scores of each value against the mean of the ``window`` values before it; a shift is declared
-when the sum passes ``h``, its onset is the step after the sum last stood at 0, and it ends
-where the sum returns to 0. ``spikes``: single values far from the median of the ``window``
+when the sum passes ``h``; its onset is the break of a broken line fitted by least squares
+around the step after the sum last stood at 0, and it ends where the sum peaks before it
+returns to 0. ``spikes``: single values far from the median of the ``window``
 values before them, in units of the series' robust noise (MAD of its first differences).
 
 Thresholds are not tuned on any run: for each series they are the (1 - alpha) quantile of the
@@ -207,10 +208,31 @@ def shifts(values, *, direction: int, alpha: float = ALPHA) -> list[Shift]:
         back = np.flatnonzero(path[alarm:] == 0.0)
         stop = alarm + int(back[0]) if back.size else n
         end = int(onset + np.argmax(path[onset:stop])) if stop > onset else alarm
-        found.append(Shift(onset, alarm, max(end, alarm), direction,
-                           float(path[onset:stop].max()), h))
+        found.append(Shift(_refine(values, onset, alarm, window, direction), alarm,
+                           max(end, alarm), direction, float(path[onset:stop].max()), h))
         position = stop
     return found
+
+
+def _refine(values: np.ndarray, onset: int, alarm: int, window: int, direction: int) -> int:
+    """The onset as the least-squares break of a broken line (a change of slope) fitted to the
+    stretch around the CUSUM's onset, no later than it: the CUSUM's own onset comes late by
+    about k / slope."""
+    start = max(0, onset - 2 * window)
+    stop = min(values.size, alarm + window)
+    t = np.arange(start, stop, dtype=float)
+    y = values[start:stop]
+    best, best_rss = onset, np.inf
+    for candidate in range(start + 3, min(onset, stop - 3) + 1):  # it comes late, not early
+        hinge = np.maximum(t - candidate, 0.0)
+        design = np.column_stack([np.ones_like(t), t, hinge])
+        coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
+        if direction * coefficients[2] <= 0:
+            continue
+        rss = float(np.sum((y - design @ coefficients) ** 2))
+        if rss < best_rss:
+            best, best_rss = candidate, rss
+    return int(best)
 
 
 def spikes(values, *, direction: int, alpha: float = ALPHA) -> list[Spike]:
