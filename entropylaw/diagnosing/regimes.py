@@ -17,7 +17,7 @@ from . import changepoint
 from .companions import finite
 
 COLLAPSE_DROP = 0.5  # "toward 0": entropy ends the fall at or below half its level at the onset
-FALL_Z = 2.576  # one-sided 0.5% tests (two of them: 1% together) that accuracy fell
+FALL_Z = 2.576  # one-sided 0.5% tests that accuracy fell (level drop, trend; each series)
 PLATEAU_Z = 1.96  # two-sided 5% test of a trend in accuracy
 PLATEAU_SPAN = 2.0  # and the trend moves accuracy by less than 2 noise sd over the stretch
 MIN_PLATEAU_POINTS = 5
@@ -126,11 +126,10 @@ def entropy_regimes(entropy: KeySeries, reward: KeySeries, companions: dict[str,
                     "alarm_step": int(steps[move.alarm]), "cusum": json_float(move.statistic),
                     "threshold": json_float(move.threshold)}
         falling = _accuracy_fell(reward, start, end, evidence)
-        if "train_reward" in companions:  # evidence; decides only where validation cannot
+        if "train_reward" in companions:  # decides too, unless validation accuracy rose
             fell = _accuracy_fell(companions["train_reward"], start, end, evidence,
                                   prefix="train_reward")
-            if not evidence["accuracy_tested"]:
-                falling = fell
+            falling = falling or (fell and not _rose(evidence))
         for role in ("response_length", "length_clip_ratio", "clip_fraction"):
             if role in companions:
                 evidence.update(_change(companions[role], start, end, role))
@@ -175,6 +174,13 @@ def _accuracy_fell(series: KeySeries, start: int, end: int, evidence: dict,
     evidence[f"{prefix}_drop_z"] = json_float(z)
     evidence[f"{prefix}_trend_z"] = json_float(trend)
     return bool(z > FALL_Z or -trend > FALL_Z)
+
+
+def _rose(evidence: dict) -> bool:
+    """Whether validation accuracy rose significantly over the stretch (same tests, reversed)."""
+    if not evidence.get("accuracy_tested"):
+        return False
+    return evidence["accuracy_drop_z"] < -FALL_Z or evidence["accuracy_trend_z"] > FALL_Z
 
 
 def _slope_z(steps: np.ndarray, values: np.ndarray, sd: float) -> float:
