@@ -50,8 +50,8 @@ class Spike:
 
 
 def window_for(n: int) -> int:
-    """Trailing window length for a series of ``n`` points: 1/20 of it, between 5 and 25."""
-    return int(min(25, max(5, n // 20)))
+    """Trailing window length for a series of ``n`` points: 1/10 of it, between 5 and 50."""
+    return int(min(50, max(5, n // 10)))
 
 
 def lag1(values: np.ndarray) -> float:
