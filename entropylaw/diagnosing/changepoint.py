@@ -183,7 +183,7 @@ def _rounded_rho(values: np.ndarray) -> float:
     """The autocorrelation thresholds are simulated at: the estimate plus about one standard
     error of it (an underestimate would lower the threshold and raise false alarms), rounded
     up to 0.05 so thresholds can be cached."""
-    rho = min(0.9, lag1(values) + 1.0 / np.sqrt(values.size))
+    rho = min(0.9, lag1(values) + 2.0 / np.sqrt(values.size))
     return float(np.ceil(rho * 20 - 1e-9) / 20)
 
 

@@ -31,7 +31,7 @@ def format_diagnosis(result) -> str:
     lines += ["", f"Companions  {companions or 'none found'}",
               f"Detectors   false-alarm rate {result.false_alarm_rate:g} per series and "
               f"direction (thresholds set by simulation; see docs/diagnose.md)"]
-    lines += notices("Warnings", result.warnings)
+    lines += notices("Warnings", [w for w in result.warnings if w.code != "law_does_not_apply"])
     lines += notices("Notes", result.notes)
     return "\n".join(lines)
 
