@@ -180,8 +180,8 @@ def threshold(kind: str, n: int, rho: float, window: int, alpha: float = ALPHA) 
 
 
 def _rounded_rho(values: np.ndarray) -> float:
-    """The autocorrelation thresholds are simulated at: the estimate plus about one standard
-    error of it (an underestimate would lower the threshold and raise false alarms), rounded
+    """The autocorrelation thresholds are simulated at: the estimate plus about two standard
+    errors of it (an underestimate would lower the threshold and raise false alarms), rounded
     up to 0.05 so thresholds can be cached."""
     rho = min(0.9, lag1(values) + 2.0 / np.sqrt(values.size))
     return float(np.ceil(rho * 20 - 1e-9) / 20)
