@@ -79,7 +79,11 @@ def test_to_dict_is_the_json_schema():
     assert data["interventions"] == []
     text = str(result)
     assert "Regimes" in text and "explosion" in text and "not stated" in text
+    assert repr(result).startswith("<Diagnosis law=applies regimes=")
     assert "explosion" in repr(result)
+    frame = result.summary()
+    assert "regimes" not in frame.index and "false_alarm_rate" in frame.index
+    assert "Regimes" in result._repr_html_()
 
 
 def test_cusum_false_alarms_stay_near_the_stated_rate():
@@ -198,4 +202,5 @@ def test_figure_draws_regimes_and_events(tmp_path):
 
     _, ax = plt.subplots()
     assert plot_diagnosis(result, ax=ax) is ax.figure
+    assert result.plot() is not None
     plt.close("all")

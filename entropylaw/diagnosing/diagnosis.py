@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EntropyLawError, FitError
-from ..results import Notice
+from ..results import Notice, ResultMixin
 from ..run import Run, select
 from ..sources.log import KeySeries, Log
 from . import changepoint
@@ -19,7 +19,7 @@ FIT_RESAMPLES = 2000
 
 
 @dataclass(frozen=True, eq=False)
-class Diagnosis:
+class Diagnosis(ResultMixin):
     """What a run is doing: the law gate on a fit of the whole run, regimes over step ranges,
     events at single steps, the entropy interventions it states, the companion keys used."""
 
@@ -64,9 +64,16 @@ class Diagnosis:
 
         return format_diagnosis(self)
 
-    def __repr__(self) -> str:
-        return (f"Diagnosis(law applies={getattr(self.law, 'applies', None)}, "
-                f"regimes={self.codes()}, events={len(self.events)})")
+    def _headline(self) -> list[tuple[str, str]]:
+        law = "applies" if getattr(self.law, "applies", False) else "does not apply"
+        return [("law", law), ("regimes", ",".join(self.codes()) or "none"),
+                ("events", str(len(self.events)))]
+
+    def plot(self, ax=None, **options):
+        """The figure of the diagnosis (:func:`entropylaw.plot.diagnose.plot_diagnosis`)."""
+        from ..plot.diagnose import plot_diagnosis
+
+        return plot_diagnosis(self, ax, **options)
 
 
 def diagnose(
