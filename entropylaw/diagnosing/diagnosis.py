@@ -144,6 +144,10 @@ def diagnose(
                             f"the law was fitted to the steps before {until}, where the "
                             f"numbers turned NaN or inf"))
     law, fit, warnings = _law(fitted, config.interventions, seed)
+    if run.entropy.n_finite < changepoint.MIN_POINTS:
+        notes.append(Notice("short_run",
+                            f"only {run.entropy.n_finite} finite entropy values: collapse, "
+                            f"explosion and events need at least {changepoint.MIN_POINTS}"))
     if not companions:
         notes.append(Notice("no_companions",
                             "no companion metrics (training reward, response length, clip "
@@ -178,7 +182,8 @@ def _law(run: Run, interventions, seed):
         fit = fit_law(run, n_resamples=FIT_RESAMPLES, seed=seed)
     except FitError as exc:
         reason = f"the law cannot be fitted to this run: {exc}"
-        return LawGate(False, reason, ("not_fitted",), {"interventions": stated}), None, []
+        warnings = [Notice("law_does_not_apply", f"the law does not apply: {reason}")]
+        return LawGate(False, reason, ("not_fitted",), {"interventions": stated}), None, warnings
     early = find_early_phase(fit.data.entropy, fit.data.reward, entropy_noise=fit.entropy_noise,
                              entropy_window=fit.entropy_window)
     gate = check_law(fit, early_phase=early, interventions=stated)
