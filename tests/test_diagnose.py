@@ -204,3 +204,26 @@ def test_figure_draws_regimes_and_events(tmp_path):
     assert plot_diagnosis(result, ax=ax) is ax.figure
     assert result.plot() is not None
     plt.close("all")
+
+
+def test_a_trl_trainer_state_gives_companions_and_its_kl(tmp_path):
+    run = entropylaw.simulate_run(seed=5, n_steps=200, entropy_noise=0.03)
+    rng = np.random.default_rng(5)
+    history = []
+    for step, entropy in zip(run.entropy.steps, run.entropy.values, strict=True):
+        history.append({"step": int(step), "entropy": float(entropy),
+                        "reward": float(0.8 - 0.3 * np.exp(entropy) + 0.02 * rng.standard_normal()),
+                        "completions/mean_length": float(200 + 5 * rng.standard_normal()),
+                        "grad_norm": float(np.exp(0.2 * rng.standard_normal())),
+                        "kl": 0.01, "loss": 0.0})
+    for step, value in zip(run.reward.steps, run.reward.values, strict=True):
+        history.append({"step": int(step), "eval_reward": float(value)})
+    state = {"global_step": 200, "log_history": history, "args": {"beta": 0.04}}
+    (tmp_path / "trainer_state.json").write_text(json.dumps(state))
+    result = entropylaw.diagnose(str(tmp_path))
+    assert result.companions == {"train_reward": "reward",
+                                 "response_length": "completions/mean_length",
+                                 "grad_norm": "grad_norm", "kl": "kl", "loss": "loss"}
+    assert [i.key for i in result.interventions] == ["beta"]
+    assert "KL penalty (TRL beta 0.04)" in result.law.reason
+    assert not {"explosion", "numerical"} & set(result.codes())
