@@ -176,10 +176,29 @@ def test_interventions_from_trl_state_and_not_stated(tmp_path):
     assert read_interventions("wandb:e/p/r").notes[0].code == "config_not_stated"
 
 
-def test_bad_false_alarm_rate_is_an_input_error():
+def test_bad_false_alarm_rate_and_bad_input_are_input_errors():
     run, log, _ = simulate_case("clean", seed=0, n_steps=200)
     with pytest.raises(InputError, match="alpha"):
         entropylaw.diagnose(run, log=log, alpha=0.9)
+    with pytest.raises(InputError, match="got a list"):
+        entropylaw.diagnose([1, 2, 3])
+
+
+def test_a_dataframe_and_a_csv_read_as_a_run_give_the_same_diagnosis(tmp_path):
+    from entropylaw.sources.export import write_csv
+
+    _, log, truth = simulate_case("explosion", seed=3, n_steps=300)
+    path = tmp_path / "run.csv"
+    write_csv(log, path)
+    import pandas as pd
+
+    from_frame = entropylaw.diagnose(pd.read_csv(path))
+    from_run = entropylaw.diagnose(entropylaw.read(str(path)))  # companions re-read from file
+    for result in (from_frame, from_run):
+        assert result.companions["train_reward"] == "critic/score/mean"
+        explosion = [r for r in result.regimes if r.code == "explosion"]
+        assert explosion and abs(explosion[0].start_step - truth["onset"]) <= 30
+    assert from_frame.codes() == from_run.codes()
 
 
 def test_a_run_without_companions_is_diagnosed_from_entropy_and_accuracy():

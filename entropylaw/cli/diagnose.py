@@ -33,9 +33,9 @@ def diagnose(
     step_key: StepKey = None,
     tracking_uri: TrackingUri = None,
     false_alarm_rate: Annotated[float, typer.Option(
-        "--false-alarm-rate", metavar="RATE", min=0.0001, max=0.2,
+        "--false-alarm-rate", metavar="RATE", min=0.005, max=0.2,
         help="Chance that each change-point and spike detector raises an alarm on a series "
-             "with no change, per run.")] = 0.01,
+             "with no change, per run (0.005-0.2).")] = 0.01,
     seed: Seed = 0,
     as_json: Json = False,
     plot: Plot = None,

@@ -24,7 +24,8 @@ import numpy as np
 ALPHA = 0.01  # chance of any false alarm in a series without a change, per series and direction
 DRIFT = 0.5  # CUSUM reference value k, in robust standard deviations
 CLIP = 3.0  # z-scores are winsorised at +-CLIP so one outlier cannot raise a shift alarm alone
-N_SIMULATIONS = 1000
+N_SIMULATIONS = 1000  # at the lowest rate, 0.005, the threshold sits among the top 5 draws
+ALPHA_RANGE = (0.005, 0.2)
 MIN_POINTS = 12
 _MAD = 1.4826
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import EntropyLawError, FitError
+from ..errors import EntropyLawError, FitError, InputError
 from ..results import Notice, ResultMixin
 from ..run import Run, select
 from ..sources.log import KeySeries, Log
@@ -88,7 +89,8 @@ def diagnose(
     alpha: float = changepoint.ALPHA,
     seed: int = 0,
 ) -> Diagnosis:
-    """Diagnose ``run`` (a :class:`~entropylaw.Run`, or any source ``read`` takes).
+    """Diagnose ``run``: a :class:`~entropylaw.Run`, or any source ``read`` takes (a path, a
+    ``wandb:``/``mlflow:`` address, a pandas DataFrame) with the same key options.
 
     ``log`` is the source's full Log (companion metrics come from it; read from ``run.source``
     when that is a file and ``log`` is not given). ``alpha`` is the false-alarm rate of each
@@ -96,11 +98,13 @@ def diagnose(
     """
     from ..sources import read_log
 
+    low, high = changepoint.ALPHA_RANGE
+    if not (isinstance(alpha, (int, float)) and low <= alpha <= high):
+        raise InputError(f"`alpha` (the false-alarm rate) must be in [{low}, {high}], "
+                         f"got {alpha!r}")
     notes: list[Notice] = []
     if not isinstance(run, Run):
-        wanted = [k for k in (entropy_key, *([reward_key] if isinstance(reward_key, str)
-                                              else (reward_key or []))) if k]
-        log = read_log(run, step_key=step_key, wanted=wanted, tracking_uri=tracking_uri)
+        log = _read(run, entropy_key, reward_key, step_key, tracking_uri)
         run = select(log, entropy_key=entropy_key, reward_key=reward_key,
                      reward_mean=reward_mean)
     elif log is None and Path(str(run.source)).exists():
@@ -109,10 +113,6 @@ def diagnose(
         except EntropyLawError as exc:
             notes.append(Notice("companions_unread",
                                 f"companion metrics not read from {run.source}: {exc}"))
-    if not 0 < alpha < 0.5:
-        from ..errors import InputError
-
-        raise InputError(f"`alpha` must be in (0, 0.5), got {alpha!r}")
 
     companions = find_companions(log)
     last_step = max([run.last_step] + [int(s.steps[-1]) for s in companions.values()])
@@ -164,6 +164,22 @@ def diagnose(
         false_alarm_rate=alpha, warnings=tuple(warnings), notes=tuple(list(run.notes) + notes),
         model=run.model, series=series, fit=fit,
     )
+
+
+def _read(source, entropy_key, reward_key, step_key, tracking_uri) -> Log:
+    """Every series of ``source``: a path or address, or a pandas DataFrame."""
+    from ..sources import read_log
+
+    wanted = [k for k in (entropy_key, *([reward_key] if isinstance(reward_key, str)
+                                          else (reward_key or []))) if k]
+    if type(source).__module__.startswith("pandas"):
+        from ..sources.frame import read_frame
+
+        return read_frame(source, step_key=step_key, wanted=wanted)
+    if not isinstance(source, (str, os.PathLike)):
+        raise InputError(f"diagnose takes a Run, a source (path or address) or a DataFrame, "
+                         f"got a {type(source).__name__}")
+    return read_log(source, step_key=step_key, wanted=wanted, tracking_uri=tracking_uri)
 
 
 def _before(series: KeySeries, step: int) -> KeySeries:
