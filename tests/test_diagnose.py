@@ -246,3 +246,16 @@ def test_a_trl_trainer_state_gives_companions_and_its_kl(tmp_path):
     assert [i.key for i in result.interventions] == ["beta"]
     assert "KL penalty (TRL beta 0.04)" in result.law.reason
     assert not {"explosion", "numerical"} & set(result.codes())
+
+
+def test_rewards_outside_0_1_are_not_shown_as_percent():
+    from entropylaw.diagnosing.simulate import REWARD_KEY
+    from entropylaw.run import select
+
+    _, log, _ = simulate_case("clean", seed=6, n_steps=300)
+    validation = log[REWARD_KEY]
+    validation.values[:] = validation.values * 4.0 - 1.0  # a raw reward scale, -1 to 3
+    run = select(log, entropy_key="actor/entropy", reward_key=REWARD_KEY)
+    text = str(entropylaw.diagnose(run, log=log))
+    plateau = next(line for line in text.splitlines() if line.strip().startswith("plateau"))
+    assert "%" not in plateau and "points" not in plateau.split("(")[0]

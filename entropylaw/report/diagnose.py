@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from . import notices
+import math
+
+import numpy as np
+
+from . import notices, percent, points
 
 
 def format_diagnosis(result) -> str:
@@ -17,10 +21,11 @@ def format_diagnosis(result) -> str:
         "",
         f"Law      {'applies' if law.applies else 'does not apply'}: {law.reason}",
     ]
+    shown = {role: _shower(result.series.get(role)) for role in ("reward", "train_reward")}
     lines += ["", "Regimes" + ("" if result.regimes else "  none found")]
     for regime in result.regimes:
         lines.append(f"  {regime.code:<13}steps {regime.start_step}-{regime.end_step}"
-                     f"  {_evidence(regime)}")
+                     f"  {_evidence(regime, shown)}")
     lines += ["", "Events" + ("" if result.events else "  none found")]
     for event in result.events:
         lines.append(f"  {event.code:<16}step {event.step}: {event.message}")
@@ -36,26 +41,43 @@ def format_diagnosis(result) -> str:
     return "\n".join(lines)
 
 
-def _evidence(regime) -> str:
+def _shower(series):
+    """How a reward-valued number prints: percent for accuracies in 0-1, else as it is."""
+    values = np.asarray([] if series is None else series.values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size and (values.min() < 0.0 or values.max() > 1.0):
+        return lambda value: f"{value:.3g}" if value is not None and math.isfinite(value) else "n/a"
+    return percent
+
+
+def _evidence(regime, shown) -> str:
     e = regime.evidence
+    accuracy = shown["reward"]
     if regime.code == "numerical":
         first = ", ".join(f"{key} at {step}" for key, step in e["first_non_finite"].items())
         return f"NaN or inf first in: {first}"
     if regime.code == "plateau":
-        return (f"accuracy {e['level'] * 100:.1f}% on average, moved "
-                f"{e['change_over_stretch'] * 100:+.1f} points against noise "
-                f"{e['noise_sd'] * 100:.1f} ({e['n_points']} points)")
+        gap = (lambda v: points(v, 1)) if accuracy is percent else accuracy
+        return (f"accuracy {accuracy(e['level'])} on average, changed by "
+                f"{_signed(e['change_over_stretch'], gap)} against noise sd "
+                f"{gap(e['noise_sd'])} ({e['n_points']} validation points)")
     text = f"entropy {e['entropy_from']:.3g} -> {e['entropy_to']:.3g} (alarm at {e['alarm_step']})"
     for prefix, name in (("accuracy", "accuracy"), ("train_reward", "training reward")):
+        show = shown["reward" if prefix == "accuracy" else "train_reward"]
         if f"{prefix}_before" in e:
-            text += (f"; {name} {e[f'{prefix}_before'] * 100:.1f}% before, "
-                     f"{e[f'{prefix}_during'] * 100:.1f}% during")
+            text += (f"; {name} {show(e[f'{prefix}_before'])} before, "
+                     f"{show(e[f'{prefix}_during'])} during")
     if "accuracy_from" in e:
-        text += f"; accuracy {e['accuracy_from'] * 100:.1f}% -> {e['accuracy_to'] * 100:.1f}%"
+        text += f"; accuracy {accuracy(e['accuracy_from'])} -> {accuracy(e['accuracy_to'])}"
     if "response_length_before" in e:
         text += (f"; response length {e['response_length_before']:.0f} -> up to "
                  f"{e['response_length_during_max']:.0f}")
     if "length_clip_ratio_before" in e:
-        text += (f"; truncated {e['length_clip_ratio_before'] * 100:.1f}% -> up to "
-                 f"{e['length_clip_ratio_during_max'] * 100:.1f}%")
+        text += (f"; truncated {percent(e['length_clip_ratio_before'])} -> up to "
+                 f"{percent(e['length_clip_ratio_during_max'])}")
     return text
+
+
+def _signed(value, show) -> str:
+    text = show(abs(value)) if value is not None else "n/a"
+    return ("-" if value is not None and value < 0 else "+") + text
