@@ -26,9 +26,9 @@ from entropylaw.diagnosing.simulate import KINDS, simulate_case
 
 REAL_LOGS = Path(os.environ.get("ENTROPYLAW_REAL_LOGS",
                                 Path(__file__).resolve().parents[2] / "shared" / "real_logs"))
-WRONG = {"clean": {"explosion", "entropy_rise", "numerical"},
-         "collapse": {"explosion", "entropy_rise", "numerical"},
-         "explosion": {"numerical"}, "nan": {"explosion", "entropy_rise"}}
+WRONG = {"clean": {"explosion", "entropy_rise", "numerical", "truncation"},
+         "collapse": {"explosion", "entropy_rise", "numerical", "truncation"},
+         "explosion": {"numerical"}, "nan": {"explosion", "entropy_rise", "truncation"}}
 TARGET = {"collapse": "collapse", "explosion": "explosion", "nan": "numerical"}
 
 

@@ -28,7 +28,7 @@ def test_clean_runs_follow_the_law_without_false_explosion_or_numerical(seed):
     result, _ = diagnosed("clean", seed)
     assert result.law.applies, result.law.reason
     codes = set(result.codes())
-    assert not codes & {"explosion", "entropy_rise", "numerical"}, result.regimes
+    assert not codes & {"explosion", "entropy_rise", "numerical", "truncation"}, result.regimes
     assert "collapse" in codes  # entropy falls towards 0 while accuracy levels off
 
 
@@ -40,6 +40,7 @@ def test_explosion_onset_within_a_tenth_of_the_run(seed):
     assert abs(found[0].start_step - truth["onset"]) <= 0.1 * truth["n_steps"]
     evidence = found[0].evidence
     assert evidence["entropy_to"] > evidence["entropy_from"]
+    assert any(r.start_step >= found[0].start_step for r in regimes(result, "truncation"))
     assert evidence["response_length_during_max"] > evidence["response_length_before"]
     # accuracy is not called flat once it falls
     assert all(p.end_step < found[0].start_step for p in regimes(result, "plateau"))

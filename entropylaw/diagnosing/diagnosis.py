@@ -14,7 +14,7 @@ from . import changepoint
 from .companions import find_companions, numerical_series
 from .events import Event, find_events
 from .interventions import Intervention, read_interventions
-from .regimes import Regime, entropy_regimes, numerical, plateau
+from .regimes import Regime, entropy_regimes, numerical, plateau, truncation
 
 FIT_RESAMPLES = 2000
 
@@ -133,6 +133,7 @@ def diagnose(
     exploding = [r.start_step for r in regimes if r.code == "explosion"]
     if flat is not None and exploding and flat.end_step >= exploding[0]:
         flat = plateau(_before(reward, exploding[0]))  # accuracy is not flat once it falls
+    regimes += truncation(companions_before, alpha)
     regimes += [r for r in (flat, broken) if r is not None]
     regimes.sort(key=lambda regime: (regime.start_step, regime.code))
     events = find_events(run.entropy, companions, alpha, until=until)

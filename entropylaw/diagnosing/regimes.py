@@ -1,4 +1,4 @@
-"""Regimes over step ranges: collapse, explosion, entropy_rise, numerical, plateau.
+"""Regimes over step ranges: collapse, explosion, entropy_rise, truncation, numerical, plateau.
 
 Onsets come from :mod:`.changepoint` (CUSUM on log entropy, thresholds set by simulation for a
 stated false-alarm rate); the accuracy tests are one-sided z tests against the validation
@@ -21,6 +21,7 @@ FALL_Z = 2.576  # one-sided 0.5% tests that accuracy fell (level drop, trend; ea
 PLATEAU_Z = 1.96  # two-sided 5% test of a trend in accuracy
 PLATEAU_SPAN = 2.0  # and the trend moves accuracy by less than 2 noise sd over the stretch
 MIN_PLATEAU_POINTS = 5
+MATERIAL_TRUNCATION = 0.05  # a share of truncated responses that matters (1 in 20)
 BEFORE_POINTS = 5  # validation points before an onset that stand for the level before it
 
 
@@ -135,6 +136,29 @@ def entropy_regimes(entropy: KeySeries, reward: KeySeries, companions: dict[str,
                 evidence.update(_change(companions[role], start, end, role))
         found.append(Regime("explosion" if falling else "entropy_rise", start, end, evidence))
     return sorted(found, key=lambda regime: regime.start_step)
+
+
+def truncation(companions: dict[str, KeySeries], alpha: float) -> list[Regime]:
+    """Responses running to the length cap: an upward move of the share of truncated responses
+    that takes it to at least ``MATERIAL_TRUNCATION`` and to twice its level before."""
+    if "length_clip_ratio" not in companions:
+        return []
+    steps, values = finite(companions["length_clip_ratio"])
+    found = []
+    for move in changepoint.shifts(values, direction=+1, alpha=alpha):
+        start, end = int(steps[move.onset]), int(steps[move.end])
+        before = float(np.median(values[max(move.onset - BEFORE_POINTS, 0): move.onset + 1]))
+        peak = float(values[move.onset: move.end + 1].max())
+        if peak < MATERIAL_TRUNCATION or peak < 2.0 * before:
+            continue
+        evidence = {"truncated_before": json_float(before), "truncated_max": json_float(peak),
+                    "alarm_step": int(steps[move.alarm]), "cusum": json_float(move.statistic),
+                    "threshold": json_float(move.threshold)}
+        if "response_length" in companions:
+            evidence.update(_change(companions["response_length"], start, end,
+                                    "response_length"))
+        found.append(Regime("truncation", start, end, evidence))
+    return found
 
 
 def _level(values: np.ndarray, position: int, *, back: bool, width: int = 3) -> float:

@@ -7,7 +7,7 @@ import numpy as np
 from . import _style as style
 
 REGIME_COLOURS = {"collapse": "#1f77b4", "explosion": "#d62728", "entropy_rise": "#ff7f0e",
-                  "numerical": "#7f7f7f", "plateau": "#2ca02c"}
+                  "numerical": "#7f7f7f", "plateau": "#2ca02c", "truncation": "#e377c2"}
 EVENT_MARKERS = {"entropy_spike": ("^", "#9467bd"), "reward_collapse": ("v", "#8c564b")}
 ENTROPY = "#1f77b4"
 ACCURACY = "#ff7f0e"

@@ -56,6 +56,13 @@ def _evidence(regime, shown) -> str:
     if regime.code == "numerical":
         first = ", ".join(f"{key} at {step}" for key, step in e["first_non_finite"].items())
         return f"NaN or inf first in: {first}"
+    if regime.code == "truncation":
+        text = (f"truncated responses {percent(e['truncated_before'])} -> up to "
+                f"{percent(e['truncated_max'])} (alarm at {e['alarm_step']})")
+        if "response_length_before" in e:
+            text += (f"; response length {e['response_length_before']:.0f} -> up to "
+                     f"{e['response_length_during_max']:.0f}")
+        return text
     if regime.code == "plateau":
         gap = (lambda v: points(v, 1)) if accuracy is percent else accuracy
         return (f"accuracy {accuracy(e['level'])} on average, changed by "
