@@ -41,7 +41,8 @@ def diagnose(
     plot: Plot = None,
 ) -> None:
     """Say whether the law applies to a run and what the run is doing: regimes (collapse,
-    explosion, numerical, plateau), events (entropy spikes, reward collapses), interventions."""
+    explosion, truncation, numerical, plateau), events (entropy spikes, reward collapses) and
+    the entropy interventions it states."""
     from ..diagnosing import diagnose as diagnose_run
 
     check_plot(plot)
