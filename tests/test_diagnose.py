@@ -216,7 +216,9 @@ def test_figure_draws_regimes_and_events(tmp_path):
 
     result, _ = diagnosed("explosion", 1)
     figure = plot_diagnosis(result)
-    assert len(figure.axes) == 4  # two panels, each with a twin axis
+    assert len(figure.axes) == 5  # two panels, each with a twin axis, and the regime lanes
+    lanes = figure.axes[1]
+    assert [t.get_text() for t in lanes.get_yticklabels()] == list(dict.fromkeys(result.codes()))
     assert save(figure, tmp_path / "d.png").stat().st_size > 10_000
     import matplotlib.pyplot as plt
 

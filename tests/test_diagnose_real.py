@@ -56,6 +56,7 @@ def test_gpg_law_does_not_apply():
     # responses run to the cap from step ~157 (length 215 -> 600, 40% truncated)
     truncation = [r for r in result.regimes if r.code == "truncation"]
     assert truncation and 145 <= truncation[0].start_step <= 160
+    assert truncation[0].end_step >= 205
     assert truncation[0].evidence["truncated_max"] > 0.3 > 0.01 > truncation[0].evidence[
         "truncated_before"]
     assert any(n.code == "config_read" and "use_kl_loss False" in n.message

@@ -140,7 +140,8 @@ def entropy_regimes(entropy: KeySeries, reward: KeySeries, companions: dict[str,
 
 def truncation(companions: dict[str, KeySeries], alpha: float) -> list[Regime]:
     """Responses running to the length cap: an upward move of the share of truncated responses
-    that takes it to at least ``MATERIAL_TRUNCATION`` and to twice its level before."""
+    that takes it to at least ``MATERIAL_TRUNCATION`` and to twice its level before; it lasts
+    to the last step at that level."""
     if "length_clip_ratio" not in companions:
         return []
     steps, values = finite(companions["length_clip_ratio"])
@@ -149,8 +150,11 @@ def truncation(companions: dict[str, KeySeries], alpha: float) -> list[Regime]:
         start, end = int(steps[move.onset]), int(steps[move.end])
         before = float(np.median(values[max(move.onset - BEFORE_POINTS, 0): move.onset + 1]))
         peak = float(values[move.onset: move.end + 1].max())
-        if peak < MATERIAL_TRUNCATION or peak < 2.0 * before:
+        level = max(MATERIAL_TRUNCATION, 2.0 * before)
+        if peak < level:
             continue
+        high = np.flatnonzero(values[move.end:] >= level)  # it lasts while truncation stays up
+        end = int(steps[move.end + high[-1]]) if high.size else end
         evidence = {"truncated_before": json_float(before), "truncated_max": json_float(peak),
                     "alarm_step": int(steps[move.alarm]), "cusum": json_float(move.statistic),
                     "threshold": json_float(move.threshold)}

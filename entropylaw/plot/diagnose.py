@@ -18,36 +18,42 @@ LENGTH = "#17becf"
 def plot_diagnosis(result, ax=None):
     """Draw a :class:`~entropylaw.Diagnosis` and return the figure.
 
-    Top: entropy (left axis) and validation accuracy (right axis). Below, where the run logs
-    them: training reward (left) and response length (right). Regimes are shaded over their
-    steps in every panel; events are marked where they occur. With ``ax`` only the top panel
-    is drawn, on it.
+    Top: entropy (left axis) and validation accuracy (right axis). A strip below it has one
+    lane per regime code with a bar over each regime's steps; alarms (explosion, entropy rise,
+    truncation, numerical) are also shaded across the panels. Below, where the run logs them:
+    training reward (left) and response length (right). Events are marked where they start.
+    With ``ax`` only the top panel is drawn, on it, every regime shaded.
     """
     lower = [role for role in ("train_reward", "response_length") if role in result.series]
+    codes = list(dict.fromkeys(regime.code for regime in result.regimes))
+    lanes = bottom = None
     if ax is not None:
         figure, top = style.axes(ax)
-        bottom = None
     else:
         from matplotlib.figure import Figure
 
-        rows = 2 if lower else 1
-        figure = Figure(figsize=(style.FIGURE_SIZE[0] + 3.0, 3.3 * rows + 0.9),
+        heights = [3.0] + ([0.25 * len(codes) + 0.2] if codes else []) + ([3.0] if lower else [])
+        figure = Figure(figsize=(style.FIGURE_SIZE[0] + 3.0, sum(heights) + 1.2),
                         layout="constrained")
-        axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
-        top, bottom = axes[0], (axes[1] if lower else None)
+        axes = list(figure.subplots(len(heights), 1, sharex=True, squeeze=False,
+                                    gridspec_kw={"height_ratios": heights})[:, 0])
+        top = axes.pop(0)
+        lanes = axes.pop(0) if codes else None
+        bottom = axes.pop(0) if lower else None
 
     panels = [(top, _top(top, result))]
     if bottom is not None:
         panels.append((bottom, _bottom(bottom, result)))
     for panel, _ in panels:
-        _shade(panel, result.regimes)
-    _legend_regimes(top, result.regimes)
+        _shade(panel, result.regimes, alarms_only=lanes is not None)
+    if lanes is not None:
+        _lanes(lanes, result.regimes, codes)
     law = result.law
     verdict = ("law applies" if law.applies else "law does not apply: " + ", ".join(law.failed))
     detail = [f"{result.entropy_key} vs {result.reward_key}", verdict]
     shown = [w for w in result.warnings if w.code != "law_does_not_apply"]
     style.title(top, style.run_name(result.source, result.model), detail, shown)
-    (bottom or top).set_xlabel("training step")
+    (bottom or lanes or top).set_xlabel("training step")
     for panel, twin in panels:
         handles, labels = panel.get_legend_handles_labels()
         if twin is not None:
@@ -105,26 +111,32 @@ def _events(ax, result, code, series):
             label=f"{code.replace('_', ' ')} ({len(steps)})", zorder=5)
 
 
-def _shade(ax, regimes):
+ALARMS = ("explosion", "entropy_rise", "truncation", "numerical")
+
+
+def _shade(ax, regimes, *, alarms_only: bool):
     for regime in regimes:
+        if alarms_only and regime.code not in ALARMS:
+            continue
         colour = REGIME_COLOURS.get(regime.code, "#bcbd22")
         ax.axvspan(regime.start_step, regime.end_step, color=colour, alpha=0.12, linewidth=0)
 
 
-def _legend_regimes(ax, regimes):
-    seen = []
-    for regime in regimes:
-        if regime.code not in seen:
-            seen.append(regime.code)
-    if not seen:
-        return
-    text = "shaded: " + ", ".join(f"{code} ({_ranges(regimes, code)})" for code in seen)
-    ax.annotate(text, xy=(0.0, 0.0), xycoords="axes fraction", xytext=(2, 2),
-                textcoords="offset points", fontsize=7, color="0.3", ha="left", va="bottom")
-    for code in seen:
-        ax.axvspan(np.nan, np.nan, color=REGIME_COLOURS.get(code, "#bcbd22"), alpha=0.25,
-                   label=code)
-
-
-def _ranges(regimes, code):
-    return ", ".join(f"{r.start_step}-{r.end_step}" for r in regimes if r.code == code)
+def _lanes(ax, regimes, codes):
+    """One lane per regime code, a bar over each regime's steps, labelled with its range."""
+    for lane, code in enumerate(codes):
+        colour = REGIME_COLOURS.get(code, "#bcbd22")
+        for regime in regimes:
+            if regime.code != code:
+                continue
+            width = max(regime.end_step - regime.start_step, 0.5)
+            ax.broken_barh([(regime.start_step, width)], (lane - 0.35, 0.7), color=colour,
+                           alpha=0.7)
+            ax.annotate(f"{regime.start_step}-{regime.end_step}",
+                        xy=(regime.start_step + width / 2, lane), ha="center", va="center",
+                        fontsize=7, color="white", fontweight="bold")
+    ax.set_yticks(range(len(codes)), codes, fontsize=8)
+    ax.set_ylim(len(codes) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(True, axis="x", color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
