@@ -35,10 +35,10 @@ from entropylaw.forecasting.forecaster import cut_step
 from entropylaw.forecasting.prior import PRIOR
 
 POINT_GRID = {
-    "trend_time": (0.25, 0.5, 1.0),
-    "trend_spread": (0.5, 1.0),
+    "trend_time": (0.5, 1.0),
     "weight_trend": (0.25, 0.5),
     "evidence": (0.3, 1.0),
+    "law_evidence": (0.3, 1.0, 3.0),
     "weight_law": (0.6, 0.9),
 }
 BAND_GRID = {
@@ -112,9 +112,10 @@ def main() -> None:
         return best, band
 
     print("Leave one group out (each row: the prior chosen without that group, judged on it)")
-    print("| left out | trend_time | weight_trend | evidence | weight_law | drift_sd | "
-          "band_scale | median ratio | max ratio | 90% band coverage |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    names = [*POINT_GRID, *BAND_GRID]
+    print("| left out | " + " | ".join(names) + " | median ratio | max ratio | "
+          "90% band coverage |")
+    print("|---|" + "---|" * (len(names) + 3))
     held = []
     for group in groups:
         train = [g for g in groups if g != group]

@@ -124,9 +124,11 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     the elapsed steps.
 
     ``R(t) = level + slope tau (1 - exp(-(t - t_last) / tau))``; its plateau is
-    ``level + slope tau``. How long a run keeps climbing is the least known part, so ``tau`` is
-    log-normal about that value with ``prior.trend_spread`` as its log sd: the mean and sd are
-    over it. None with fewer than 3 points.
+    ``level + slope tau``. A window that does not climb gives the level of its last points
+    (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
+    more often noise than a trend to extrapolate. How long a run keeps climbing is the least
+    known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
+    log sd: the mean and sd are over it. None with fewer than 3 points.
     """
     if len(window) < 3:
         return None
@@ -141,6 +143,8 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
         return None
     slope = float(((steps - centre) * (reward - reward.mean())).sum() / sxx)
     last = float(steps[-1])
+    if slope <= 0:  # not a climb: the level of the last points, which averages their noise
+        slope, centre = 0.0, last
     level = float(reward.mean() + slope * (last - centre))
     level_variance = variance * (1.0 / steps.size + (last - centre) ** 2 / sxx)
     slope_variance = variance / sxx
