@@ -258,7 +258,7 @@ def test_rewards_outside_0_1_are_not_shown_as_percent():
     _, log, _ = simulate_case("clean", seed=6, n_steps=300)
     validation = log[REWARD_KEY]
     validation.values[:] = validation.values * 4.0 - 1.0  # a raw reward scale, -1 to 3
-    run = select(log, entropy_key="actor/entropy", reward_key=REWARD_KEY)
+    run = select(log, entropy_key="actor/entropy", reward_key=REWARD_KEY, reward_scale="raw")
     text = str(entropylaw.diagnose(run, log=log))
     plateau = next(line for line in text.splitlines() if line.strip().startswith("plateau"))
     assert "%" not in plateau and "points" not in plateau.split("(")[0]

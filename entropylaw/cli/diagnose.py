@@ -12,6 +12,7 @@ from .common import (
     Plot,
     RewardKey,
     RewardMean,
+    RewardScale,
     Seed,
     Source,
     StepKey,
@@ -30,6 +31,7 @@ def diagnose(
     entropy_key: EntropyKey = None,
     reward_key: RewardKey = None,
     reward_mean: RewardMean = False,
+    reward_scale: RewardScale = "auto",
     step_key: StepKey = None,
     tracking_uri: TrackingUri = None,
     false_alarm_rate: Annotated[float, typer.Option(
@@ -47,7 +49,8 @@ def diagnose(
 
     check_plot(plot)
     result = diagnose_run(source, entropy_key=entropy_key, reward_key=reward_key or None,
-                          reward_mean=reward_mean, step_key=step_key,
+                          reward_mean=reward_mean, reward_scale=reward_scale,
+                          step_key=step_key,
                           tracking_uri=tracking_uri, alpha=false_alarm_rate,
                           seed=0 if seed is None else seed)
     if plot is not None:

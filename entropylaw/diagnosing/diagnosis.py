@@ -84,6 +84,7 @@ def diagnose(
     entropy_key: str | None = None,
     reward_key=None,
     reward_mean: bool = False,
+    reward_scale: str = "auto",
     step_key: str | None = None,
     tracking_uri: str | None = None,
     alpha: float = changepoint.ALPHA,
@@ -106,7 +107,7 @@ def diagnose(
     if not isinstance(run, Run):
         log = _read(run, entropy_key, reward_key, step_key, tracking_uri)
         run = select(log, entropy_key=entropy_key, reward_key=reward_key,
-                     reward_mean=reward_mean)
+                     reward_mean=reward_mean, reward_scale=reward_scale)
     elif log is None and Path(str(run.source)).exists():
         try:
             log = read_log(run.source)
