@@ -9,9 +9,10 @@ values before them, in units of the series' robust noise (MAD of its first diffe
 
 Thresholds are not tuned on any run: for each series they are the (1 - alpha) quantile of the
 detector's largest statistic over simulated series of the same length made of stationary AR(1)
-noise with the series' own lag-1 autocorrelation, scored exactly as the data are. So a series
-with no change raises an alarm in one run out of 1/alpha (per series and direction); see
-docs/diagnose.md for the measured rates.
+noise with the series' own lag-1 autocorrelation (estimated, plus two standard errors), scored
+exactly as the data are. So a series with no change raises an alarm in about one run out of
+1/alpha (per series and direction); see docs/diagnose.md for the measured rates. Positions are
+logged points: steps missing from a log are skipped, not interpolated.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Shift:
 
     onset: int  # first position of the move
     alarm: int  # position where the CUSUM passed its threshold
-    end: int  # last position of the move (where the CUSUM last stood above 0)
+    end: int  # last position of the move (where the CUSUM peaked)
     direction: int  # +1 up, -1 down
     statistic: float  # the CUSUM's largest value in the move
     threshold: float
@@ -75,15 +76,6 @@ def lag1(values: np.ndarray) -> float:
         return 0.0
     r = (plus - minus) / (plus + minus)
     return float(np.clip(1.0 + 2.0 * r, 0.0, 0.9))
-
-
-def running_median(values: np.ndarray, width: int) -> np.ndarray:
-    """Centred running median (the ends use the available half-windows)."""
-    half = width // 2
-    padded = np.pad(values, half, mode="edge")
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    return np.median(sliding_window_view(padded, width), axis=-1)
 
 
 def _trailing(values: np.ndarray, window: int, statistic: str) -> np.ndarray:
