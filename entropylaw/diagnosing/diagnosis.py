@@ -123,20 +123,7 @@ def diagnose(
 
     broken = numerical(run.entropy, numerical_series(log, companions), last_step)
     until = broken.start_step if broken else None
-    entropy, reward = run.entropy, run.reward
-    if until is not None:
-        entropy, reward = _before(entropy, until), _before(reward, until)
-        companions_before = {role: _before(s, until) for role, s in companions.items()}
-    else:
-        companions_before = companions
-    flat = plateau(reward)
-    regimes = entropy_regimes(entropy, reward, companions_before, flat, alpha)
-    exploding = [r.start_step for r in regimes if r.code == "explosion"]
-    if flat is not None and exploding and flat.end_step >= exploding[0]:
-        flat = plateau(_before(reward, exploding[0]))  # accuracy is not flat once it falls
-    regimes += truncation(companions_before, alpha)
-    regimes += [r for r in (flat, broken) if r is not None]
-    regimes.sort(key=lambda regime: (regime.start_step, regime.code))
+    regimes = _regimes(run, companions, broken, alpha)
     events = find_events(run.entropy, companions, alpha, until=until)
 
     fitted = run
@@ -166,6 +153,22 @@ def diagnose(
         false_alarm_rate=alpha, warnings=tuple(warnings), notes=tuple(list(run.notes) + notes),
         model=run.model, series=series, fit=fit,
     )
+
+
+def _regimes(run: Run, companions: dict, broken: Regime | None, alpha: float) -> list[Regime]:
+    """Every regime, in step order; only steps before ``broken`` (NaN or inf) are looked at."""
+    entropy, reward, before = run.entropy, run.reward, companions
+    if broken is not None:
+        entropy, reward = _before(entropy, broken.start_step), _before(reward, broken.start_step)
+        before = {role: _before(s, broken.start_step) for role, s in companions.items()}
+    flat = plateau(reward)
+    regimes = entropy_regimes(entropy, reward, before, flat, alpha)
+    exploding = [r.start_step for r in regimes if r.code == "explosion"]
+    if flat is not None and exploding and flat.end_step >= exploding[0]:
+        flat = plateau(_before(reward, exploding[0]))  # accuracy is not flat once it falls
+    regimes += truncation(before, alpha)
+    regimes += [r for r in (flat, broken) if r is not None]
+    return sorted(regimes, key=lambda regime: (regime.start_step, regime.code))
 
 
 def _read(source, entropy_key, reward_key, step_key, tracking_uri) -> Log:
