@@ -92,6 +92,9 @@ class Tail:
         half-written end too (a full read of a file that will not grow)."""
         raise NotImplementedError
 
+    def focus(self, keys) -> None:
+        """The keys the caller uses (a tail may check them more closely)."""
+
     def notices(self) -> list[Notice]:
         """Restarts and replaced files seen so far (for a watcher to show)."""
         return []
