@@ -19,6 +19,7 @@ __all__ = [
     "MissingDependencyError",
     "Notice",
     "Run",
+    "Watcher",
     "__version__",
     "backtest",
     "fit",
@@ -45,6 +46,7 @@ _WHERE = {
     "forecast": "entropylaw.forecasting.forecaster",
     "Forecast": "entropylaw.forecasting.forecaster",
     "backtest": "entropylaw.forecasting.backtest",
+    "Watcher": "entropylaw.watching.watcher",
     "Backtest": "entropylaw.forecasting.backtest",
 }
 
