@@ -44,8 +44,8 @@ def test_a_log_cut_inside_a_number_leaves_the_cut_value_out(tmp_path):
     assert log["val/acc"].steps.tolist() == [1]
     assert log["actor/entropy"].values.tolist() == [0.5, 0.4]  # the complete items are kept
     assert notes_of(log)["cut_last_line"] == (
-        "the last line (line 2) has no line end: the log was cut while being written; left out "
-        "its last item 'val/acc:0.'")
+        "the last line (line 2) has no line end (cut while being written?): left out its last "
+        "item, which may be cut short: 'val/acc:0.'")
 
 
 def test_tail_reads_the_same_as_a_full_read_however_the_file_grows(tmp_path, real_logs):

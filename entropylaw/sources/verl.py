@@ -131,9 +131,9 @@ class ConsoleTail(_LineTail):
             kept, last = "", line
         if last.strip():
             self.cut = Notice("cut_last_line",
-                              f"the last line (line {self.lines + 1}) has no line end: the log "
-                              f"was cut while being written; left out its last item "
-                              f"'{last.strip()[:40]}'")
+                              f"the last line (line {self.lines + 1}) has no line end (cut "
+                              f"while being written?): left out its last item, which may be cut "
+                              f"short: '{last.strip()[:40]}'")
         if kept:
             self.parse_lines([kept], "\ufffd" in kept)
         else:
