@@ -213,3 +213,24 @@ def test_watcher_in_a_training_loop_finds_the_simulated_ceiling():
     assert last.ceiling.estimate == pytest.approx(direct.ceiling.estimate, abs=1e-12)
     assert watcher.update(201, entropy=0.1) is last  # no new point: the same update
     assert np.isclose(last.ceiling.estimate, last.result.ceiling.estimate)
+
+
+def test_ctrl_c_stops_cleanly_with_the_last_state(tmp_path, real_logs):
+    import signal
+
+    path = tmp_path / "live.log"
+    shutil.copy(real_logs / DEEPSEEK, path)
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        watcher = subprocess.Popen([sys.executable, "-m", "entropylaw.cli", "watch", str(path),
+                                    "--every", "0.2"], stdout=stdout, stderr=stderr,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+        deadline = time.monotonic() + 60
+        while "within the margin" not in out.read_text():  # the first update is on screen
+            assert time.monotonic() < deadline and watcher.poll() is None
+            time.sleep(0.1)
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(timeout=60) == 0, err.read_text()
+    assert "stopped: interrupted (Ctrl-C)" in err.read_text()
+    assert "Traceback" not in err.read_text()
+    assert out.read_text().count("step 1,120: 112 validation points") == 2  # last state again
