@@ -25,6 +25,7 @@ __all__ = [
     "fit",
     "fit_family",
     "forecast",
+    "plot",
     "read",
     "simulate_run",
 ]
@@ -49,6 +50,9 @@ _WHERE = {
     "Watcher": "entropylaw.watching.watcher",
     "Backtest": "entropylaw.forecasting.backtest",
 }
+# Subpackages reachable as attributes right after ``import entropylaw`` (still imported lazily;
+# entropylaw.plot imports matplotlib only when a figure is drawn).
+_SUBPACKAGES = {"plot"}
 
 
 def __getattr__(name: str):
@@ -59,6 +63,8 @@ def __getattr__(name: str):
             return version("entropylaw")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0+unknown"
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'entropylaw' has no attribute {name!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -229,6 +231,8 @@ def _as_fraction(series: KeySeries, source: str, notes: list[Notice]) -> KeySeri
     return series
 
 
+SOURCES = "a path, a 'wandb:' or 'mlflow:' address, or a pandas DataFrame"
+
 
 def read(
     source,
@@ -241,7 +245,9 @@ def read(
     model_size: float | None = None,
     **options,
 ) -> Run:
-    """Read a run from ``source`` (a CSV file, or any source a reader recognises).
+    """Read a run from ``source``: a path (CSV file, or any source a reader recognises), a
+    ``wandb:``/``mlflow:`` address, or a pandas DataFrame (read as a CSV export is; ``name``
+    names it).
 
     Keys are detected from the frameworks' names unless given; several validation keys need
     ``reward_key`` (one key or a list) or ``reward_mean=True``. ``options`` go to the reader.
@@ -250,6 +256,22 @@ def read(
 
     wanted = [k for k in (entropy_key, *([reward_key] if isinstance(reward_key, str)
                                           else (reward_key or []))) if k]
-    log = read_log(source, step_key=step_key, wanted=wanted, **options)
+    if _is_frame(source):
+        from .sources.frame import read_frame
+
+        unknown = sorted(set(options) - {"name"})
+        if unknown:
+            raise InputError(f"`{unknown[0]}` does not apply to a DataFrame")
+        log = read_frame(source, step_key=step_key, wanted=wanted, **options)
+    elif isinstance(source, (str, os.PathLike)):
+        log = read_log(source, step_key=step_key, wanted=wanted, **options)
+    else:
+        raise InputError(f"a run's source is {SOURCES}; got a {type(source).__name__}")
     return select(log, entropy_key=entropy_key, reward_key=reward_key, reward_mean=reward_mean,
                   model=model, model_size=model_size)
+
+
+def _is_frame(value) -> bool:
+    """A pandas DataFrame (pandas is only looked at when it is already imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)

@@ -38,7 +38,8 @@ def test_a_run_following_the_law_lands_in_its_bands_at_their_level():
 
 def test_the_forecast_uses_the_entropy_logged_after_the_cut():
     run = law_run(3)
-    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    result = entropylaw.forecast(run, fit_fraction=0.15, protocol="law", n_resamples=DRAWS,
+                                 seed=0)
     table = result.predictions
     later = run.reward.steps[run.reward.steps > result.fit_until_step]
     assert table.step.tolist() == later.tolist()
@@ -51,8 +52,9 @@ def test_the_forecast_uses_the_entropy_logged_after_the_cut():
 
 def test_a_live_run_forecasts_entropy_and_widens_its_bands():
     run = law_run(4)
-    known = entropylaw.forecast(run, fit_until=150, n_resamples=DRAWS, seed=1)
-    live = entropylaw.forecast(run.until(150), horizon=600, n_resamples=DRAWS, seed=1)
+    known = entropylaw.forecast(run, fit_until=150, protocol="law", n_resamples=DRAWS, seed=1)
+    live = entropylaw.forecast(run.until(150), horizon=600, protocol="law", n_resamples=DRAWS,
+                               seed=1)
     assert live.metrics is None and not live.predictions.entropy_observed.any()
     assert live.predictions.step.iloc[-1] == 600
     assert live.predictions.step.iloc[0] == 160  # one validation interval after the window
@@ -76,7 +78,8 @@ def test_steps_to_the_margin_match_the_true_entropy_curve():
     covered = 0
     for seed in range(5):
         run = law_run(seed, entropy_end=end)
-        result = entropylaw.forecast(run, fit_fraction=0.5, n_resamples=DRAWS, seed=seed)
+        result = entropylaw.forecast(run, fit_fraction=0.5, protocol="law", n_resamples=DRAWS,
+                                     seed=seed)
         assert result.margin.entropy == pytest.approx(threshold, rel=0.1)
         covered += result.margin.lower <= true_step <= result.margin.upper
         assert result.margin.steps_remaining == pytest.approx(result.margin.step - 300)
@@ -84,7 +87,7 @@ def test_steps_to_the_margin_match_the_true_entropy_curve():
 
 
 def test_an_entropy_floor_above_the_margin_is_never_reached():
-    result = entropylaw.forecast(law_run(6, entropy_end=0.1), fit_fraction=0.5,
+    result = entropylaw.forecast(law_run(6, entropy_end=0.1), fit_fraction=0.5, protocol="law",
                                  n_resamples=DRAWS, seed=0)
     assert result.margin.step is None and result.margin.steps_remaining is None
     assert result.margin.to_dict()["step"] is None
@@ -117,27 +120,32 @@ def test_keep_early_keeps_the_phase_and_warns():
     assert "kept steps 0, 10" in warning.message
 
 
-def test_falls_back_to_last_value_where_the_law_does_not_hold():
+def test_where_the_law_does_not_hold_it_neither_forecasts_nor_gives_a_ceiling():
     run = law_run(8, a=-0.05, b=0.7)  # accuracy falls as entropy falls: a < 0
     result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
-    assert result.forecaster == "last_value" and result.margin is None
+    assert "law" not in result.weights and result.margin is None and result.ceiling is None
+    assert "nonpositive_a" in result.law.failed and not result.law.applies
     assert {"nonpositive_a", "law_not_supported"} <= {w.code for w in result.warnings}
-    last = result.fit.data.reward[-1]
-    assert np.all(result.predictions.reward == last)
+    assert result.plateau_kind in ("asymptote", "last_level")
+    alone = entropylaw.forecast(run, fit_fraction=0.15, protocol="law", n_resamples=DRAWS,
+                                seed=0)
+    assert alone.forecaster == "last_value"
+    assert np.all(alone.predictions.reward == alone.fit.data.reward[-1])
 
 
 def test_to_dict_follows_the_issue_schema_and_is_strict_json():
     result = entropylaw.forecast(law_run(9), fit_fraction=0.15, n_resamples=DRAWS, seed=2)
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert {"fit", "fit_until_step", "excluded_steps", "ceiling", "confidence", "predictions",
-            "metrics", "warnings"} <= set(data)
+    assert {"fit", "law", "fit_until_step", "excluded_steps", "ceiling", "plateau", "confidence",
+            "predictions", "metrics", "warnings", "forecaster", "weights"} <= set(data)
     assert data["fit"] == json.loads(json.dumps(result.fit.to_dict()))
-    assert set(data["ceiling"]) == {"estimate", "lower", "upper"}
+    assert set(data["law"]) == {"applies", "reason", "failed", "evidence"}
+    assert set(data["plateau"]) == {"estimate", "lower", "upper", "kind"}
     assert set(data["metrics"]) >= {"rmse", "final_abs_error", "coverage"}
+    assert sum(data["weights"].values()) == pytest.approx(1.0)
     row = data["predictions"][0]
-    assert set(row) == {"step", "entropy", "entropy_observed", "reward", "lower", "upper",
-                        "observed"}
-    assert 0 < row["reward"] < 1 and row["lower"] < row["reward"] < row["upper"]
+    assert set(row) == set(result.predictions.columns)  # JSON keys are the DataFrame's columns
+    assert 0 < row["reward"] < 1 and row["reward_lower"] < row["reward"] < row["reward_upper"]
     assert data["confidence"] == 0.9
     assert {"reward", "reward_lower", "reward_upper"} <= set(result.predictions.columns)
 
@@ -152,7 +160,7 @@ def test_the_same_seed_gives_the_same_forecast():
 def test_the_report_names_the_ceiling_window_and_scores():
     text = str(entropylaw.forecast(format_run(7), fit_fraction=0.15, n_resamples=DRAWS,
                                    seed=0))
-    assert "ceiling" in text and "90% interval" in text
+    assert "plateau" in text and "90% interval" in text and "forecaster" in text
     assert "left out early steps 0" in text
     assert "RMSE" in text and "inside the 90% bands" in text
 
@@ -162,8 +170,10 @@ def test_the_report_names_the_ceiling_window_and_scores():
     ({"fit_fraction": 0}, r"`fit_fraction` must be in \(0, 1\], got 0"),
     ({"fit_fraction": 0.1, "fit_until": 50}, "give `fit_fraction` or `fit_until`, not both"),
     ({"fit_until": -1}, "`fit_until` must be a whole number of steps >= 0, got -1"),
-    ({"margin": 0}, "`margin` must be positive"),
-    ({"protocol": "magic"}, r"`protocol` must be in \{'default', 'paper'\}, got 'magic'"),
+    ({"margin": 0}, "`margin` must be a fraction between 0 and 1"),
+    ({"protocol": "magic"}, r"`protocol` must be in \{'default', 'law', 'paper'\}, got 'magic'"),
+    ({"fit_until": 10**9}, "`fit_until` 1000000000 lies after the run's last step"),
+    ({"horizon": 10**9}, r"`horizon` 1000000000 would need \d+ predictions"),
     ({"fit_until": 100, "horizon": 50}, "`horizon` must be a step after the fit window "
                                         r"\(step 100\), got 50"),
     ({"fit_until": 100, "steps": [50, 200]}, r"`steps` to forecast must lie after the fit "
@@ -175,10 +185,21 @@ def test_bad_options_name_what_was_wrong(options, message):
         entropylaw.forecast(law_run(0), n_resamples=DRAWS, seed=0, **options)
 
 
-def test_a_cut_leaving_fewer_than_three_points_is_an_error():
-    with pytest.raises(FitError, match=r"the fit window \(steps <= 15\) holds 2 validation "
-                                       r"points; the law needs at least 3"):
-        entropylaw.forecast(law_run(0), fit_until=15, n_resamples=DRAWS, seed=0)
+def test_a_window_too_short_for_the_law_forecasts_from_the_last_value():
+    run = law_run(0)
+    result = entropylaw.forecast(run, fit_until=15, n_resamples=DRAWS, seed=0)
+    assert result.fit is None and result.weights == {"last_value": 1.0}
+    assert np.all(result.predictions.reward == run.reward.values[1])
+    assert "law_not_fitted" in {w.code for w in result.warnings}
+
+
+def test_a_window_without_validation_points_is_an_error():
+    run = law_run(0).until(300)
+    resumed = entropylaw.Run(**{**run.__dict__, "reward": run.reward.__class__(
+        run.reward.key, run.reward.steps[run.reward.steps >= 100],
+        run.reward.values[run.reward.steps >= 100])})
+    with pytest.raises(FitError, match=r"no validation point at or before step 50"):
+        entropylaw.forecast(resumed, fit_until=50, n_resamples=DRAWS, seed=0)
 
 
 # The real logs (../shared/real_logs): the cases the issue names.

@@ -10,7 +10,7 @@ import numpy as np
 from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import InputError
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Pairs, Run
 from .entropy_noise import (
     MIN_RELIABILITY,
@@ -30,7 +30,7 @@ NEGLIGIBLE_NOISE = 0.05  # share of the residual variance below which entropy no
 
 
 @dataclass(frozen=True, eq=False)
-class LawFit:
+class LawFit(ResultMixin):
     """The fitted law for one run: coefficients with intervals, fit quality, warnings.
 
     Reward-valued numbers (a, b, ceiling, rmse) are fractions. ``draws`` keeps the resampled
@@ -88,6 +88,13 @@ class LawFit:
     @property
     def noise_autocorrelation(self) -> float:
         return float(np.median(self.draws.noise_autocorrelation))
+
+    @property
+    def gate(self):
+        """The law gate on these points: does the law describe them (law/gate.py)?"""
+        from .gate import check_law
+
+        return check_law(self)
 
     def at(self, confidence: float) -> LawFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
@@ -148,6 +155,7 @@ class LawFit:
             "rmse": json_float(self.rmse),
             "residual_autocorrelation": json_float(self.residual_autocorrelation),
             "warnings": [w.to_dict() for w in self.warnings],
+            "law": self.gate.to_dict(),
             "ab_correlation": json_float(self.ab_correlation),
             "extrapolation": json_float(self.extrapolation),
             "noise": {"sd": json_float(self.noise_sd),
@@ -162,12 +170,20 @@ class LawFit:
             "model_size": self.model_size,
         }
 
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent
+
+        return [("a", percent(self.a.estimate)), ("b", percent(self.b.estimate)),
+                ("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}"),
+                ("n", str(self.n_points))]
+
     def __str__(self) -> str:
         from ..report.fit import format_fit
 
         return format_fit(self)
 
 
+@over_runs
 def fit(
     run: Run | None = None,
     *,
@@ -187,6 +203,8 @@ def fit(
     ``seed`` is an int or a numpy Generator; ``entropy_window`` averages the last K entropy
     values at each validation step. ``entropy_noise`` is the relative noise of one logged
     entropy value: 'auto' estimates it from a run's dense entropy series (0 for arrays).
+    ``run`` may also be a path or a DataFrame (read with detected keys), or a list of runs: then
+    the result is a DataFrame, one row per fit, columns named as its JSON keys.
     """
     check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:

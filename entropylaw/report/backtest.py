@@ -7,7 +7,8 @@ import math
 from .._text import plural
 from . import notices
 
-LABELS = {"default": "default", "paper": "paper protocol", "live": "live (entropy forecast)",
+LABELS = {"default": "default", "law": "law alone", "paper": "paper protocol",
+          "live": "live (entropy forecast)", "trend": "saturating trend",
           "last_value": "last value", "power_law": "power law", "sigmoid": "sigmoid (ScaleRL)"}
 
 

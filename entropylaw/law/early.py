@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FitError
-from ..law.entropy_noise import x_variance
-from ..law.linear import fit_line
+from .entropy_noise import x_variance
+from .linear import fit_line
 
 LEVEL = 0.01  # for the sum of the phase's prediction errors, over all candidates
 LAST_POINT_LEVEL = 0.05  # for the phase's last point on its own
