@@ -101,7 +101,9 @@ def test_watch_live_view_text_and_law_that_does_not_hold(tmp_path, real_logs):
     out, err = updates.communicate(timeout=120)
     assert updates.returncode == 0, err
     assert out.startswith("step 210: 43 validation points, accuracy 68.9%")
-    assert "ceiling: none" in out and "nonpositive_a" in out  # no ceiling from a rejected law
+    assert "ceiling (the law holds)" not in out  # no ceiling from a rejected law
+    assert "plateau (last level; the law does not hold, no ceiling)" in out
+    assert "nonpositive_a" in out
 
 
 _WANDB_GROWER = r"""

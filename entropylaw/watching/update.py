@@ -86,8 +86,8 @@ def assess(run, *, horizon: int | None = None, margin: float = 0.01, confidence:
                            steps_to_ceiling=None, law=None, warnings=tuple(warnings))
     gate = getattr(result, "law", None)
     warnings += list(getattr(result, "warnings", ()))
-    if gate is not None:
-        applies = bool(gate.applies)
+    if hasattr(result, "plateau_kind"):  # the forecaster with the law gate
+        applies = bool(gate is not None and gate.applies and result.ceiling is not None)
     else:  # before the law gate: the forecaster fell back when the law did not help
         applies = (getattr(result, "forecaster", "law") == "law"
                    and not any(w.code == "law_not_supported" for w in warnings))
