@@ -197,3 +197,55 @@ def test_csv_cannot_be_followed(tmp_path, examples):
     shutil.copy(next(examples.glob("*.csv")), path)
     with pytest.raises(InputError, match="cannot be followed"):
         follow(path)
+
+
+def test_follow_yields_one_update_per_point_and_survives_a_merged_key(tmp_path):
+    """The library loop, driven by its own sleep: early verl's step-0 key is merged into the
+    later name once that appears, and following goes on with the merged key."""
+    from entropylaw.watching.follow import Stopped, watch
+
+    rng = np.random.default_rng(2)
+    path = tmp_path / "run.log"
+    path.write_text("step:0 - test_score/openai/gsm8k:0.3\n")
+    batches = []
+    for start in range(1, 60, 10):
+        text = ""
+        for step in range(start, start + 10):
+            entropy = 0.05 + 0.5 * math.exp(-step / 20)
+            text += f"step:{step} - actor/entropy_loss:{entropy:.4f}"
+            if step % 5 == 0:
+                accuracy = 0.8 - 0.3 * math.exp(entropy) + rng.normal(0, 0.005)
+                text += f" - val/test_score/openai/gsm8k:{accuracy:.4f}"
+            text += "\n"
+        batches.append(text)
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+        if batches:
+            with path.open("a") as handle:
+                handle.write(batches.pop(0))
+
+    updates = list(watch(path, every=1.0, timeout=3.0, sleep=sleep, clock=lambda: clock[0]))
+    assert isinstance(updates[-1], Stopped) and updates[-1].reason == "timeout"
+    counts = [u.n_points for u in updates[:-1]]
+    assert counts == list(range(1, 14))  # steps 0, 5, ..., 60: none lost or twice
+    assert updates[-2].last_step == 60
+    assert updates[-2].ceiling is None or 0 <= updates[-2].ceiling.estimate <= 1
+
+
+def test_watch_option_errors_are_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from entropylaw.cli import app
+
+    path = tmp_path / "run.log"
+    path.write_text("step:1 - actor/entropy:0.5\n")
+    for options, message in [
+        (["--log-to", "foo"], "Error: --log-to must be one of mlflow, wandb, got 'foo'\n"),
+        (["--log-run", "x"], "Error: --log-run needs --log-to (mlflow or wandb)\n"),
+        (["--log-to", "mlflow"], f"Error: {path}: --log-to mlflow needs an mlflow: source or "
+                                 f"--log-run RUN_ID\n"),
+    ]:
+        result = CliRunner().invoke(app, ["watch", str(path), "--timeout", "0", *options])
+        assert result.exit_code == 1 and result.output == message

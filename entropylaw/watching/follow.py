@@ -44,7 +44,7 @@ def watch(source, *, every: float = 5.0, until_step: int | None = None,
             run = _run(tail, keys, select, entropy_key=entropy_key, reward_key=reward_key,
                        reward_mean=reward_mean)
             if run is not None:
-                if keys is None:
+                if keys != [run.entropy_key, *run.rewards]:
                     keys = [run.entropy_key, *run.rewards]
                     tail.focus(keys)
                 last_step = run.last_step
@@ -76,6 +76,8 @@ def _run(tail, keys, select, **choice):
 
     try:
         log = tail.log(keys)
+        if keys is not None and not set(keys) <= set(log.keys):  # a key was merged or renamed
+            keys, log = None, tail.log()
         return select(log, entropy_key=keys[0] if keys else choice["entropy_key"],
                       reward_key=keys[1:] if keys else choice["reward_key"],
                       reward_mean=choice["reward_mean"] or bool(keys and len(keys) > 2))
@@ -89,7 +91,8 @@ def _not_yet(message: str) -> bool:
     """Errors that mean 'nothing to read yet' for a run that has only just begun."""
     return any(text in message for text in (
         "no verl metric lines", "no metrics found", "no numeric history", "hold no scalars",
-        "logged no metrics", "no validation-accuracy key", "has no values", "no finite values"))
+        "logged no metrics", "no validation-accuracy key", "no entropy key found", "has no values",
+        "no finite values"))
 
 
 __all__ = ["Stopped", "WatchUpdate", "watch"]

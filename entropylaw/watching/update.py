@@ -69,15 +69,14 @@ def assess(run, *, horizon: int | None = None, margin: float = 0.01, confidence:
     from ..errors import FitError, InputError
     from ..forecasting import forecast
 
-    pairs = run.pairs()
-    finite = pairs.reward[np.isfinite(pairs.reward)]
+    finite = run.reward.values[np.isfinite(run.reward.values)]
     accuracy = float(finite[-1]) if finite.size else None
     warnings = list(extra_warnings)
     if accuracy is not None and not 0.0 <= accuracy <= 1.0:
         warnings.append(Notice("not_an_accuracy", f"the validation value {accuracy:g} is "
                                                   f"outside 0-1: not shown as an accuracy"))
         accuracy = None
-    base = dict(last_step=run.last_step, n_points=len(pairs), accuracy=accuracy)
+    base = dict(last_step=run.last_step, n_points=int(finite.size), accuracy=accuracy)
     try:
         result = forecast(run, horizon=horizon, margin=margin, confidence=confidence, seed=seed)
     except (FitError, InputError) as error:

@@ -46,11 +46,11 @@ class MlflowWriter:
     def __init__(self, source: str, log_run: str | None, tracking_uri: str | None):
         from ..sources.mlflow import PREFIX, find_runs, resolve_uri
 
-        self.uri = resolve_uri(tracking_uri)
         address = log_run or (source if source.startswith(PREFIX) else None)
         if address is None:
             raise InputError(f"{source}: --log-to mlflow needs an mlflow: source or --log-run "
                              f"RUN_ID")
+        self.uri = resolve_uri(tracking_uri)
         if not address.startswith(PREFIX):
             address = PREFIX + address
         runs = find_runs(address, tracking_uri=tracking_uri)
