@@ -8,7 +8,8 @@ the metric lines until the file holds ``--size-mb`` MB. Starts `watch --json-lin
 several times, appends the next ten steps (the validation point last, its line written in two
 halves as a live log is) and times the moment that update is printed. Target (issue 12): within
 ``--every`` + 0.3 s. Also prints the time to the first update (the initial read of the file),
-the peak memory of the watch process, and the read alone.
+the peak memory of the watch process, and the verl reader against a plain regex parser (time
+and peak memory, at a tenth of the size and at the full size).
 """
 
 from __future__ import annotations
@@ -101,11 +102,61 @@ def main() -> None:
         print(f"latency: median {statistics.median(latencies):.3f} s, max {max(latencies):.3f} s "
               f"with --every {options.every:g} (target <= {options.every + 0.3:.1f} s); "
               f"watch process peak memory {peak:.0f} MB")
-        from entropylaw.sources import read_log
+        compare_reads(path, env)
 
-        started = time.perf_counter()
-        read_log(path)
-        print(f"full read of the finished log: {time.perf_counter() - started:.2f} s")
+
+PLAIN = r"""
+import re, sys
+ITEM = re.compile(r"([^\s:][^:]*?):(\S+)")
+rows = []
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    for line in f:
+        m = re.search(r"step:(\d+) - (.*)", line)
+        if not m:
+            continue
+        step = int(m.group(1))
+        for key, value in ITEM.findall(m.group(2)):
+            try: rows.append((key, step, float(value)))
+            except ValueError: pass
+"""
+OURS = "read_console_log(sys.argv[1])"
+SETUP = {OURS: "from entropylaw.sources.verl import read_console_log", PLAIN: "import re"}
+TIMED = ("import resource, sys, time\nexec(sys.argv.pop(1))\ncode = sys.argv.pop(1)\n"
+         "start = time.perf_counter()\nexec(code)\nprint(time.perf_counter() - start, "
+         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+
+
+def timed_read(code: str, path: Path, env: dict) -> tuple[float, float]:
+    """(seconds, peak MB) of ``code`` reading ``path`` in a fresh process (imports excluded)."""
+    done = subprocess.run([sys.executable, "-c", TIMED, SETUP[code], code, str(path)], env=env,
+                          check=True, capture_output=True, text=True)
+    seconds, peak = done.stdout.split()
+    return float(seconds), float(peak)
+
+
+def compare_reads(path: Path, env: dict) -> None:
+    """The verl reader against a plain 12-line regex parser building (key, step, value)
+    tuples (issue 14: <= 1.5x its time, <= 3x the file in memory, linear in size)."""
+    size = path.stat().st_size
+    tenth = path.with_name("tenth.log")
+    with path.open("rb") as source, tenth.open("wb") as out:
+        out.write(source.read(size // 10))
+    dense = path.with_name("dense.log")  # the real log repeated, steps renumbered: all metrics
+    text, written, repeat = REAL_LOG.read_bytes(), 0, 0
+    with dense.open("wb") as out:
+        while written < size:
+            offset = repeat * 1120
+            chunk = STEP.sub(lambda m, o=offset: b"step:%d - " % (int(m.group(1)) + o), text)
+            out.write(chunk)
+            written, repeat = written + len(chunk), repeat + 1
+    print("padded log (metric lines among much other output), then a log of metric lines:")
+    for file in (tenth, path, dense):
+        size = file.stat().st_size / 1e6
+        ours, ours_peak = timed_read(OURS, file, env)
+        plain, plain_peak = timed_read(PLAIN, file, env)
+        print(f"  read {file.name:<9} {size:5.1f} MB: verl reader {ours:.2f} s, "
+              f"{ours_peak:.0f} MB peak; plain regex parser {plain:.2f} s, {plain_peak:.0f} MB; "
+              f"ratio {ours / plain:.2f}x time, peak {ours_peak / size:.1f}x the file")
 
 
 if __name__ == "__main__":
