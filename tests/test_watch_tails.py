@@ -249,3 +249,19 @@ def test_watch_option_errors_are_one_line(tmp_path):
     ]:
         result = CliRunner().invoke(app, ["watch", str(path), "--timeout", "0", *options])
         assert result.exit_code == 1 and result.output == message
+
+
+def test_event_file_corrupt_from_its_first_scalar_says_where(tmp_path):
+    file = _write_events(tmp_path, 3)
+    data = bytearray(file.read_bytes())
+    data[-5] ^= 0xFF  # inside the last record's data: the first two still read
+    file.write_bytes(bytes(data))
+    assert len(read_log(tmp_path)["actor/entropy"]) == 2
+    data = bytearray(file.read_bytes())
+    length = int.from_bytes(data[:8], "little")  # the first record holds the file version
+    first_scalar = 8 + 4 + length + 4
+    data[first_scalar + 14] ^= 0xFF
+    file.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"the event files hold no scalars \(a record fails its "
+                                         r"checksum at byte [\d,]+\)$"):
+        read_log(tmp_path)

@@ -279,7 +279,7 @@ def _value(item) -> float | None:
         pass
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
