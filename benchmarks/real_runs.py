@@ -13,12 +13,13 @@ it; a run with several validation keys is read with their mean. See docs/backtes
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
 
 from entropylaw import forecast, read
-from entropylaw.errors import InputError
+from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
 
 REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "real_logs"
@@ -53,7 +54,11 @@ def score(run, fraction, protocol, n_resamples=2000):
     if not later.any() or not window.any():
         return None
     observed = values[later]
-    result = forecast(run, fit_until=cut, seed=0, n_resamples=n_resamples, protocol=protocol)
+    try:
+        result = forecast(run, fit_until=cut, seed=0, n_resamples=n_resamples,
+                          protocol=protocol)
+    except FitError:  # the law alone needs 3 points; the default forecasts from fewer
+        return None
     table = result.predictions
     shown = table[["reward", "reward_lower", "reward_upper"]].to_numpy()
     at = table.set_index("step").reindex(steps[later])
@@ -87,8 +92,10 @@ def main() -> None:
             if rows["default"] is None:
                 continue
             for protocol, row in rows.items():
-                results[protocol].append(row)
-            new, old = rows["default"], rows["law"]
+                if row is not None:
+                    results[protocol].append(row)
+            new = rows["default"]
+            old = rows["law"] or {"rmse": math.nan, "last_value_rmse": 1.0}
             print(f"| {name} | {fraction:g} | {new['n_points']} | {new['rmse'] * 100:.2f} | "
                   f"{new['rmse'] / new['last_value_rmse']:.2f} | {new['final_error'] * 100:.2f} "
                   f"| {new['inside'] / new['n_later'] * 100:.0f}% | {new['outside_01']} | "

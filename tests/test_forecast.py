@@ -21,11 +21,11 @@ def law_run(seed, **options):
     return simulate_run(**{**settings, **options})
 
 
-def test_a_run_following_the_law_lands_in_its_bands_at_their_level():
+def test_the_law_alone_lands_in_its_bands_at_their_level():
     inside, ceiling_covered, errors = [], [], []
     for seed in range(20):
-        result = entropylaw.forecast(law_run(seed), fit_fraction=0.15, n_resamples=DRAWS,
-                                     seed=seed)
+        result = entropylaw.forecast(law_run(seed), fit_fraction=0.15, protocol="law",
+                                     n_resamples=DRAWS, seed=seed)
         table = result.predictions
         inside.append(((table.observed >= table.reward_lower)
                        & (table.observed <= table.reward_upper)).mean())
@@ -34,6 +34,21 @@ def test_a_run_following_the_law_lands_in_its_bands_at_their_level():
     assert 0.8 <= np.mean(inside) <= 0.97  # measured 0.90
     assert sum(ceiling_covered) >= 15  # 90% intervals of the true ceiling 0.5; measured 18/20
     assert np.median(errors) < 0.015  # the noise itself has sd 0.01
+
+
+def test_the_default_leans_on_the_law_where_the_law_holds():
+    ratios, chosen, ceilings = [], 0, 0
+    for seed in range(20):
+        run = law_run(seed)
+        result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=seed)
+        table = result.predictions
+        last = run.reward.values[run.reward.steps <= result.fit_until_step][-1]
+        ratios.append(result.metrics.rmse / np.sqrt(np.mean((table.observed - last) ** 2)))
+        chosen += result.forecaster == "law"
+        ceilings += result.ceiling is not None and result.ceiling.contains(0.5)
+        assert result.law.applies
+    assert chosen >= 16 and ceilings >= 16  # measured 18 and 19 of 20
+    assert np.median(ratios) < 0.3 and max(ratios) < 1.0  # the run climbs 10 points after
 
 
 def test_the_forecast_uses_the_entropy_logged_after_the_cut():
@@ -230,19 +245,18 @@ def test_qwen_format_phase_is_left_out(real_logs):
 def test_deepseek_flat_run_bands_hold_the_later_points(real_logs):
     run = read_real(real_logs, "verl_deepseek-llm-7b-chat_grpo_gsm8k.log")
     result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
-    assert result.excluded_steps == () and result.forecaster == "law"
-    assert result.metrics.rmse < 0.015 and 0.8 <= result.metrics.coverage < 1.0
+    assert result.excluded_steps == () and result.forecaster == "law" and result.law.applies
+    # the last value's RMSE is 0.82 points on this flat run; the mix with it stays close
+    assert result.metrics.rmse < 0.0095 and result.metrics.coverage >= 0.8
 
 
-def test_gemma_is_too_short_to_cut_at_fifteen_percent(real_logs):
-    run = read_real(real_logs, "verl_gemma-2-2b-it_ppo_gsm8k.log")
-    with pytest.raises(FitError, match="holds 2 validation points; the law needs at least 3"):
-        entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
-
-
-def test_qwen_window_too_short_to_check_warns_early_phase_mismatch(real_logs):
+def test_qwen_format_learning_in_a_short_window_is_not_extrapolated(real_logs):
     run = read_real(real_logs, "verl_qwen2.5-0.5b-instruct_ppo_gsm8k_resp256.log")
     result = entropylaw.forecast(run, fit_fraction=0.1, n_resamples=DRAWS, seed=0)
-    codes = [w.code for w in result.warnings]
-    assert "early_phase_mismatch" in codes and "law_not_supported" in codes
-    assert result.excluded_steps == () and result.fit.n_points == 4
+    assert "law_not_supported" in {w.code for w in result.warnings}
+    assert "few_points" in result.law.failed and result.ceiling is None
+    # 0% -> 38% in the window: a trend would climb past 100%, so it is left out
+    assert "trend_out_of_bounds" in {n.code for n in result.notes}
+    assert result.weights == {"last_value": 1.0}
+    table = result.predictions[["reward", "reward_lower", "reward_upper"]]
+    assert ((table >= 0) & (table <= 1)).all().all()

@@ -53,10 +53,11 @@ def test_last_value_is_flat_with_a_random_walk_band():
 
 
 def test_trend_recovers_the_plateau_of_an_exact_saturating_curve():
-    tau = PRIOR.trend_time * 100.0  # the trend's time scale at a last step of 100
+    prior = PRIOR.replace(trend_time=1.0, trend_spread=0.0)  # the curve's own time scale
+    tau = 100.0  # trend_time x the last step
     steps = np.arange(0, 101, 5, dtype=float)
     reward = 0.7 - 0.3 * np.exp(-steps / tau)
-    part = trend(Window.of(steps, reward), [150.0, 400.0])
+    part = trend(Window.of(steps, reward), [150.0, 400.0], prior)
     assert part.plateau == pytest.approx(0.7, abs=0.01)
     truth = 0.7 - 0.3 * np.exp(-np.array([150.0, 400.0]) / tau)
     assert part.mean == pytest.approx(truth, abs=0.01)

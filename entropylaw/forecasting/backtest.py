@@ -21,7 +21,7 @@ from .._text import distinct_names
 from ..arguments import check_confidence
 from ..errors import FitError, InputError
 from ..results import Notice, ResultMixin, json_float
-from ..run import Run
+from ..run import Run, carry_notes
 from . import components
 from .baselines import power_law, sigmoid
 from .forecaster import cut_step, forecast
@@ -46,6 +46,7 @@ class Backtest(ResultMixin):
     predictions: object
     reference_ceilings: dict
     skipped: tuple[Notice, ...]
+    notes: tuple[Notice, ...] = ()  # each run's reader notes, named by run
 
     def summary(self, runs=None):
         """Across runs (all, or those named in ``runs``), per fraction and method: medians of
@@ -88,6 +89,7 @@ class Backtest(ResultMixin):
             "summary": records(self.summary()),
             "scores": records(self.scores),
             "skipped": [notice.to_dict() for notice in self.skipped],
+            "notes": [notice.to_dict() for notice in self.notes],
         }
 
     def _headline(self) -> list[tuple[str, str]]:
@@ -166,8 +168,10 @@ def backtest(
                 }))
     predictions = (pd.concat(prediction_rows, ignore_index=True) if prediction_rows
                    else pd.DataFrame())
+    notes = tuple(Notice(n.code, f"{name}: {n.message}")
+                  for name, run in zip(names, runs, strict=True) for n in carry_notes(run))
     return Backtest(fractions, confidence, pd.DataFrame(score_rows), predictions, references,
-                    tuple(skipped))
+                    tuple(skipped), notes)
 
 
 def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) -> dict:

@@ -126,9 +126,9 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     ``R(t) = level + slope tau (1 - exp(-(t - t_last) / tau))``; its plateau is
     ``level + slope tau``. A window that does not climb gives the level of its last points
     (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
-    more often noise than a trend to extrapolate. How long a run keeps climbing is the least known part, so ``tau`` is
-    log-normal about that value with ``prior.trend_spread`` as its log sd: the mean and sd are
-    over it. None with fewer than 3 points.
+    more often noise than a trend to extrapolate. How long a run keeps climbing is the least
+    known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
+    log sd: the mean and sd are over it. None with fewer than 3 points.
     """
     if len(window) < 3:
         return None

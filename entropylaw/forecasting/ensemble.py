@@ -55,9 +55,13 @@ def lfo_scores(window: Window, models: dict) -> dict:
     return scores if scored else {}
 
 
-def weights(components: dict, priors: dict, scores: dict, evidence: float) -> dict:
-    """Normalised weights: prior weight x exp(evidence x score), over the given components."""
-    logs = {name: math.log(priors[name]) + evidence * scores.get(name, 0.0)
+def weights(components: dict, priors: dict, scores: dict, evidence) -> dict:
+    """Normalised weights: prior weight x exp(evidence x score), over the given components.
+
+    ``evidence`` is one number, or one per model name (a model not named: 0)."""
+    if not isinstance(evidence, dict):
+        evidence = dict.fromkeys(components, evidence)
+    logs = {name: math.log(priors[name]) + evidence.get(name, 0.0) * scores.get(name, 0.0)
             for name in components if priors.get(name, 0.0) > 0}
     if not logs:
         return {}

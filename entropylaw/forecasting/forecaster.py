@@ -25,7 +25,7 @@ from ..law.fitting import LawFit, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
 from ..results import Estimate, Notice, ResultMixin, json_float
-from ..run import Run, pair
+from ..run import Run, carry_notes, pair
 from ..sources.log import KeySeries
 from . import components as models
 from .conditional import observation_draws, validation_spacing
@@ -208,12 +208,10 @@ def forecast(
     how = PROTOCOLS[protocol]
     cut = cut_step(run, fit_fraction=fit_fraction, fit_until=fit_until)
     warnings: list[Notice] = []
-    notes: list[Notice] = list(run.notes)
+    notes: list[Notice] = []
     window = _window(run.until(cut), cut, how, keep_early, entropy_window, warnings, notes)
     law, gate = _fit_law(window, how, warnings, confidence=confidence, method=method,
                          n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
-    if law is not None:
-        notes = _merge(notes, law.notes)
     if seed is None and law is not None:
         seed = law.seed
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
@@ -403,7 +401,9 @@ def _weigh(candidates, validation, law, prior: Prior) -> dict:
         makers["trend"] = lambda head, at: models.trend(head, at, prior)
     if "law" in candidates:
         makers["law"] = _law_maker(law, prior)
-    return weights(candidates, priors, lfo_scores(validation, makers), prior.evidence)
+    evidence = {"law": prior.law_evidence, "trend": prior.evidence,
+                "last_value": prior.evidence}
+    return weights(candidates, priors, lfo_scores(validation, makers), evidence)
 
 
 def _law_maker(law: LawFit, prior: Prior):
@@ -465,7 +465,8 @@ def _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, 
         excluded_rewards=window.excluded_rewards, ceiling=ceiling, plateau=mixture.plateau,
         plateau_kind=kind, confidence=confidence, predictions=predictions, metrics=metrics,
         margin=margin_result, protocol=how.name, forecaster=chosen, weights=dict(weight),
-        warnings=tuple(fit_warnings) + tuple(warnings), notes=tuple(notes),
+        warnings=tuple(fit_warnings) + tuple(warnings),
+        notes=carry_notes(run, () if law is None else law.notes, notes),
         window=window.validation, source=run.source,
     )
 
@@ -491,11 +492,6 @@ def _out_of_bounds(component) -> str:
     return (f"its curve leaves 0-100% over the forecast (it reaches "
             f"{np.nanmin(values) * 100:.1f}% to {np.nanmax(values) * 100:.1f}%), so it does not "
             f"forecast this run")
-
-
-def _merge(first, second) -> list:
-    seen = {(n.code, n.message) for n in first}
-    return list(first) + [n for n in second if (n.code, n.message) not in seen]
 
 
 def cut_step(run: Run, *, fit_fraction=None, fit_until=None) -> int:

@@ -96,9 +96,8 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     weight = 1.0 / entropy
     design = np.stack([np.broadcast_to(weight, shape.shape), shape * weight], axis=2)
     target = entropy * weight
-    transposed = design.transpose(0, 2, 1)
-    normal = transposed @ design
-    right = transposed @ target
+    normal = np.swapaxes(design, 1, 2) @ design
+    right = target @ design
     coefficients = np.linalg.solve(normal, right[..., None])[..., 0]
     negative = coefficients[:, 0] < 0  # a floor below 0: refit with the floor at 0
     coefficients[negative, 0] = 0.0

@@ -48,6 +48,7 @@ def format_backtest(result) -> str:
             lines.append(f"  {run:<{width}}{fraction:>5g}"
                          + "".join(f"{_points(value):>11}" for value in row))
     lines += notices("Skipped", result.skipped)
+    lines += notices("Notes", result.notes)
     return "\n".join(lines)
 
 
