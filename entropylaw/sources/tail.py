@@ -192,6 +192,6 @@ def follow(source, **options) -> Tail:
         from .mlflow import MlflowTail
 
         return MlflowTail(run, tracking_uri=tracking_uri)
-    raise InputError(f"{source}: a {FORMATS[kind][2]} cannot be followed (watch follows verl "
-                     f"logs, W&B offline runs, TensorBoard runs and MLflow runs)")
+    raise InputError(f"{source}: a {FORMATS[kind].description} cannot be followed (watch "
+                     f"follows verl logs, W&B offline runs, TensorBoard runs and MLflow runs)")
 

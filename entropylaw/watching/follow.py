@@ -73,11 +73,13 @@ def _run(tail, keys, select, **choice):
     """The run as read so far (only the keys in use once known); None while the source holds
     no validation point yet."""
     from ..errors import InputError
+    from ..sources import _safe
 
     try:
         log = tail.log(keys)
         if keys is not None and not set(keys) <= set(log.keys):  # a key was merged or renamed
             keys, log = None, tail.log()
+        log = _safe(log)  # notes made safe to echo, as every read
         return select(log, entropy_key=keys[0] if keys else choice["entropy_key"],
                       reward_key=keys[1:] if keys else choice["reward_key"],
                       reward_mean=choice["reward_mean"] or bool(keys and len(keys) > 2))
