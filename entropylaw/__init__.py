@@ -9,6 +9,7 @@ import importlib
 
 __all__ = [
     "Backtest",
+    "Diagnosis",
     "EntropyLawError",
     "Estimate",
     "FamilyFit",
@@ -22,6 +23,7 @@ __all__ = [
     "Watcher",
     "__version__",
     "backtest",
+    "diagnose",
     "fit",
     "fit_family",
     "forecast",
@@ -49,6 +51,8 @@ _WHERE = {
     "backtest": "entropylaw.forecasting.backtest",
     "Watcher": "entropylaw.watching.watcher",
     "Backtest": "entropylaw.forecasting.backtest",
+    "diagnose": "entropylaw.diagnosing.diagnosis",
+    "Diagnosis": "entropylaw.diagnosing.diagnosis",
 }
 # Subpackages reachable as attributes right after ``import entropylaw`` (still imported lazily;
 # entropylaw.plot imports matplotlib only when a figure is drawn).
