@@ -57,6 +57,7 @@ with open(target, "ab", buffering=0) as out:
 """
 
 
+@pytest.mark.slow  # a writer process, about 20 s
 def test_watch_follows_a_log_being_written(tmp_path, real_logs):
     lines = (real_logs / DEEPSEEK).read_bytes().split(b"\n")
     step_line = {int(line.split(b"step:")[1].split(b" ")[0]): index
@@ -119,6 +120,7 @@ with wandb.init(mode="offline", dir=root, project="grow", id="growrun1") as run:
 """
 
 
+@pytest.mark.slow  # wandb writing a run, about 15 s
 def test_watch_follows_a_wandb_offline_run_as_wandb_writes_it(tmp_path):
     env = {**os.environ, "WANDB_SILENT": "true", "WANDB_MODE": "offline",
            "WANDB_CONFIG_DIR": str(tmp_path / "config"), "WANDB_CACHE_DIR": str(tmp_path / "c")}
@@ -137,6 +139,7 @@ def test_watch_follows_a_wandb_offline_run_as_wandb_writes_it(tmp_path):
     assert updates[-1]["last_step"] >= 100 and "reached --until-step" in err
 
 
+@pytest.mark.slow  # an mlflow server
 def test_write_back_to_a_real_mlflow_server(mlflow_server, mlflow_store):
     from mlflow import MlflowClient
 
@@ -169,6 +172,7 @@ def test_write_back_to_a_real_mlflow_server(mlflow_server, mlflow_store):
                                         else [last["steps_to_ceiling"]])
 
 
+@pytest.mark.slow  # wandb in a subprocess, about 15 s
 def test_write_back_to_a_wandb_offline_run(tmp_path, wandb_runs):
     copy = tmp_path / "wandb" / wandb_runs.verl.name
     shutil.copytree(wandb_runs.verl, copy)
@@ -184,6 +188,7 @@ def test_write_back_to_a_wandb_offline_run(tmp_path, wandb_runs):
     assert ceiling.values.tolist() == [updates[-1]["ceiling"]["estimate"]]
 
 
+@pytest.mark.slow  # mlflow in a subprocess, about 15 s
 def test_no_write_back_unless_asked(tmp_path, mlflow_store):
     from mlflow import MlflowClient
 
