@@ -265,3 +265,51 @@ def test_event_file_corrupt_from_its_first_scalar_says_where(tmp_path):
     with pytest.raises(InputError, match=r"the event files hold no scalars \(a record fails its "
                                          r"checksum at byte [\d,]+\)$"):
         read_log(tmp_path)
+
+
+def _simulated_rows(n=120):
+    run = __import__("entropylaw").simulate_run(a=0.3, b=0.8, n_steps=n, seed=11)
+    rewards = dict(zip(run.reward.steps.tolist(), run.reward.values.tolist(), strict=True))
+    return run, [(step, entropy, rewards.get(step)) for step, entropy in
+                 zip(run.entropy.steps.tolist(), run.entropy.values.tolist(), strict=True)]
+
+
+@pytest.mark.parametrize("form", ["jsonl", "tensorboard"])
+def test_watch_reads_jsonl_and_tensorboard_runs(tmp_path, form):
+    """`watch --timeout 0` on a finished run of each remaining form: the update's ceiling is the
+    forecast of the same run."""
+    from typer.testing import CliRunner
+
+    from entropylaw import forecast
+    from entropylaw.cli import app
+
+    run, rows = _simulated_rows()
+    if form == "jsonl":
+        source = tmp_path / "metrics.jsonl"
+        source.write_text("".join(json.dumps({"step": s, "data": {
+            "actor/entropy": h, **({} if r is None else {"val-core/x/acc/mean@1": r})}}) + "\n"
+            for s, h, r in rows))
+    else:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+        source = tmp_path / "tb"
+        writer = EventFileWriter(str(source))
+        for step, entropy, reward in rows:
+            values = [summary_pb2.Summary.Value(tag="actor/entropy", simple_value=entropy)]
+            if reward is not None:
+                values.append(summary_pb2.Summary.Value(tag="val-core/x/acc/mean@1",
+                                                        simple_value=reward))
+            writer.add_event(event_pb2.Event(wall_time=1000.0 + step, step=step,
+                                             summary=summary_pb2.Summary(value=values)))
+        writer.close()
+    result = CliRunner().invoke(app, ["watch", str(source), "--timeout", "0", "--json-lines"])
+    assert result.exit_code == 0, result.output
+    update = json.loads(result.output.splitlines()[0])
+    assert update["n_points"] == len(run.reward) and update["last_step"] == 120
+    read = read_log(source)
+    assert read["val-core/x/acc/mean@1"].steps.tolist() == run.reward.steps.tolist()
+    from entropylaw.run import select
+
+    expected = forecast(select(read), seed=0).ceiling
+    assert update["ceiling"]["estimate"] == pytest.approx(expected.estimate, abs=1e-12)
