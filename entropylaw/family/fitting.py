@@ -11,7 +11,7 @@ from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import InputError
 from ..law.fitting import LawFit
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Run, read
 from .lines import SizeLine, fit_size_line, least_squares
 from .members import Coefficients, FamilyRun, family_run
@@ -52,7 +52,7 @@ class LeftOut:
 
 
 @dataclass(frozen=True, eq=False)
-class FamilyFit:
+class FamilyFit(ResultMixin):
     """The law's coefficients across model sizes: lines in ln N with intervals, predictions,
     leave-one-size-out errors and warnings. Coefficients are fractions; sizes in billions of
     non-embedding parameters. :meth:`at` and :meth:`predict` reuse the draws."""
@@ -117,6 +117,15 @@ class FamilyFit:
             "n_resamples": self.n_resamples,
             "seed": self.seed,
         }
+
+    _summary_lists = ("predictions",)
+
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent
+
+        return [("sizes", ",".join(f"{size:g}B" for size in self.sizes)),
+                *((f"ceiling@{p.size:g}B", f"{percent(p.ceiling.estimate)} {interval(p.ceiling)}")
+                  for p in self.predictions)]
 
     def __str__(self) -> str:
         from ..report.family import format_family

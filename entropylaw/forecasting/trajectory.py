@@ -59,7 +59,7 @@ class Trajectory:
         of each draw, n_draws x 4)."""
         grid = rng.choice(self.weights.size, size=n_draws, p=self.weights)
         roots = np.linalg.cholesky(self.covariance[grid])
-        shocks = np.einsum("rij,rj->ri", roots, rng.standard_normal((n_draws, 2)))
+        shocks = (roots @ rng.standard_normal((n_draws, 2, 1)))[..., 0]
         coefficients = np.maximum(self.coefficients[grid] + shocks, 0.0)
         rows = np.column_stack([coefficients, self.scale[grid], self.power[grid]])
         return _curve(coefficients, self.scale[grid], self.power[grid], steps), rows
