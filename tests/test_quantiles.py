@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from entropylaw.quantiles import normal_quantile, student_t_quantile
+from entropylaw.quantiles import normal_quantile, student_t_quantile, student_t_sf
 
 PROBABILITIES = [1e-9, 0.001, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.841, 0.9, 0.95, 0.975, 0.995,
                  1 - 1e-9]
@@ -37,3 +37,11 @@ def test_normal_quantile_is_scipy_stats_bit_for_bit_and_known_values():
     assert normal_quantile(0.975) == pytest.approx(1.959963984540054, rel=1e-15)
     assert student_t_quantile(0.975, 10) == pytest.approx(2.228138851986274, rel=1e-14)
     assert normal_quantile(0.0) == -np.inf and normal_quantile(1.0) == np.inf
+
+
+def test_student_t_tail_is_scipy_stats_bit_for_bit():
+    rng = np.random.default_rng(1)
+    t, dof = 4 * rng.standard_normal(60), rng.integers(1, 80, size=60)
+    assert np.array_equal(student_t_sf(t, dof), stats.t.sf(t, dof))
+    assert student_t_sf(0.0, 7) == 0.5
+    assert student_t_sf(2.228138851986274, 10) == pytest.approx(0.025, rel=1e-12)
