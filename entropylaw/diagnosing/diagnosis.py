@@ -70,12 +70,6 @@ class Diagnosis(ResultMixin):
         return [("law", law), ("regimes", ",".join(self.codes()) or "none"),
                 ("events", str(len(self.events)))]
 
-    def plot(self, ax=None, **options):
-        """The figure of the diagnosis (:func:`entropylaw.plot.diagnose.plot_diagnosis`)."""
-        from ..plot.diagnose import plot_diagnosis
-
-        return plot_diagnosis(self, ax, **options)
-
 
 def diagnose(
     run,
