@@ -91,19 +91,25 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     decades = np.log10(100.0 * span) + 1.0
     scales = np.geomspace(0.1, 100.0 * span, int(decades * SCALES_PER_DECADE) + 1)
     scale, power = (grid.ravel() for grid in np.meshgrid(scales, POWERS))
-    shape = (1.0 + steps[None, :] / scale[:, None]) ** -power[:, None]  # (grid, n)
-    # Relative errors: divide each row of the design (1, shape) and the data by H.
+    # shape = (1 + t / scale) ** -power, one log1p per scale and one exp per grid point
+    logs = np.log1p(steps[None, :] / scales[:, None])  # (scales, n)
+    shape = np.exp(-POWERS[:, None, None] * logs[None, :, :]).reshape(scale.size, steps.size)
+    # Relative errors: each row of the design (1, shape) and the data (H) divided by H, so the
+    # data are all 1; the 2x2 normal equations come from sums.
     weight = 1.0 / entropy
-    design = np.stack([np.broadcast_to(weight, shape.shape), shape * weight], axis=2)
-    target = entropy * weight
-    normal = np.swapaxes(design, 1, 2) @ design
-    right = target @ design
-    coefficients = np.linalg.solve(normal, right[..., None])[..., 0]
+    weighted = shape * weight  # the design's second column
+    n00 = float(weight @ weight)
+    n01 = weighted @ weight
+    n11 = np.einsum("gn,gn->g", weighted, weighted)
+    right0, right1 = float(weight.sum()), weighted.sum(axis=1)
+    determinant = n00 * n11 - n01**2
+    coefficients = np.column_stack([(n11 * right0 - n01 * right1) / determinant,
+                                    (n00 * right1 - n01 * right0) / determinant])
     negative = coefficients[:, 0] < 0  # a floor below 0: refit with the floor at 0
     coefficients[negative, 0] = 0.0
-    coefficients[negative, 1] = (right[negative, 1] / normal[negative, 1, 1])
-    residuals = target[None, :] - (design @ coefficients[..., None])[..., 0]
-    rss = np.maximum((residuals**2).sum(axis=1), np.finfo(float).tiny)
+    coefficients[negative, 1] = right1[negative] / n11[negative]
+    residuals = 1.0 - coefficients[:, :1] * weight[None, :] - coefficients[:, 1:] * weighted
+    rss = np.maximum(np.einsum("gn,gn->g", residuals, residuals), np.finfo(float).tiny)
     best = int(np.argmin(rss))
     rho = float(np.clip(np.nan_to_num(lag1_autocorrelation(residuals[best])), 0.0,
                         MAX_AUTOCORRELATION))
@@ -113,9 +119,11 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     weights = np.exp(loglik - loglik.max())
     weights /= weights.sum()
     variance = rss / max(steps.size - 4, 1) * inflation
-    covariance = np.linalg.inv(normal) * variance[:, None, None]
+    inverse = np.stack([np.stack([n11, -n01], axis=1),
+                        np.stack([-n01, np.full_like(n01, n00)], axis=1)], axis=1)
+    covariance = inverse / determinant[:, None, None] * variance[:, None, None]
     covariance[negative] = np.array([[1e-18, 0.0], [0.0, 1.0]]) * (
-        variance[negative] / normal[negative, 1, 1])[:, None, None]
+        variance[negative] / n11[negative])[:, None, None]
     return Trajectory(scale, power, coefficients, covariance, weights)
 
 
