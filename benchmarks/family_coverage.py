@@ -65,10 +65,10 @@ def simulate_cell(args) -> dict:
             family = fit_family(fits, sizes=SIZES[:k], predict=SIZES[target], confidence=0.95,
                                 n_resamples=n_resamples, seed=rng, scatter=scatter)
             for level in LEVELS:
-                prediction = family.at(level).predictions[0]
+                prediction = family.at(level).size_predictions[0]
                 for name in truth:
                     hits[method, name, level] += getattr(prediction, name).contains(truth[name])
-            prediction = family.predictions[0]
+            prediction = family.size_predictions[0]
             for name in truth:
                 estimate = getattr(prediction, name)
                 widths[method, name].append(estimate.upper - estimate.lower)

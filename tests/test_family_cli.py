@@ -64,7 +64,7 @@ def test_source_equals_size_arguments_give_the_same_fit_as_the_manifest():
 def test_report_and_far_extrapolation_warning():
     result = invoke("--manifest", MANIFEST, "--predict", "31", *QUICK)
     assert result.exit_code == 0, result.output
-    assert "predictions: the coefficients of a model of each size" in result.output
+    assert "predictions: a model of each size trained with the same recipe" in result.output
     assert "far_extrapolation: predicting at 31B, more than 4x beyond" in result.output
 
 

@@ -123,8 +123,8 @@ class FamilyFit:
         name)."""
         confidence = self.confidence if confidence is None else confidence
         check_confidence(confidence)
-        return _prediction(self._lines(), self.plateau_line, parse_size(size, what="predicted size"),
-                           confidence, self.law_holds)
+        size = parse_size(size, what="predicted size")
+        return _prediction(self._lines(), self.plateau_line, size, confidence, self.law_holds)
 
     def at(self, confidence: float) -> FamilyFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
@@ -251,7 +251,7 @@ def fit_family(
     plateau_sizes, plateau_estimates, plateau_draws = _plateaus_by_size(members)
     plateau_line = fit_plateau_line(plateau_sizes, plateau_estimates, plateau_draws,
                                     confidence=confidence, rng=rng, scatter=scatter,
-                                    form=plateau_form)
+                                    form=plateau_form, predict_sizes=predict_sizes)
     result = FamilyFit(
         runs=tuple(members), a_line=lines["a"], b_line=lines["b"], ceiling_line=lines["ceiling"],
         size_predictions=(), leave_one_out=_leave_one_out(distinct, estimates, plateau_line),
@@ -267,8 +267,17 @@ def fit_family(
 
 def diagnose(result: FamilyFit) -> list[Notice]:
     """Warnings that say why the family's numbers may not be trusted."""
+    from .names import short_names
+
     warnings = []
     sizes = result.sizes
+    names = dict(zip(map(id, result.runs),
+                     short_names([r.source for r in result.runs],
+                                 [r.model or f"{r.size:g}B" for r in result.runs]), strict=True))
+
+    def _label(run: FamilyRun) -> str:
+        return f"{names[id(run)]} ({run.size:g}B)"
+
     if len(sizes) < FEW_SIZES:
         warnings.append(Notice(
             "few_sizes",
@@ -359,7 +368,7 @@ def _prediction(lines: dict, plateau_line, size: float, confidence: float,
     values = {name: None if lines[name] is None else lines[name].predict(size, confidence)
               for name in COEFFICIENTS}
     ceiling = values["ceiling"]
-    if ceiling is not None and not (law_holds and 0.0 <= ceiling.lower
+    if ceiling is not None and not (law_holds and ceiling.lower >= 0.0
                                     and ceiling.upper <= 1.0):
         ceiling = None
     plateau = None if plateau_line is None else plateau_line.predict(size, confidence)
@@ -453,8 +462,5 @@ def _describe(item) -> str:
     source = getattr(item, "source", None)
     return str(source) if source else type(item).__name__
 
-
-def _label(run: FamilyRun) -> str:
-    return f"{run.size:g}B"
 
 

@@ -109,6 +109,11 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
                                 confidence=confidence,
                                 reason="a given accuracy" + (" (no standard error given)"
                                                              if item.std_error == 0 else ""))
+        if item.std_error == 0:
+            notes.append(Notice("no_interval", f"{item.source or 'accuracy'}: no standard error "
+                                               f"given (accuracy_se or n_items): its own "
+                                               f"uncertainty is taken as zero (the scatter "
+                                               f"around the line still counts)"))
         return FamilyRun(item.source, size, item.model, None, None, None, None, None,
                          plateau=plateau), notes
     run = item if isinstance(item, Run) else None

@@ -58,7 +58,8 @@ def _clip(y):
 
 FORMS = {
     "logit": (_logit, _expit, "logit(plateau) = k ln N + c"),
-    "error_power": (_log_error, _from_log_error, "1 - plateau = C N^k (ln(1 - plateau) = k ln N + c)"),
+    "error_power": (_log_error, _from_log_error,
+                    "1 - plateau = C N^k (ln(1 - plateau) = k ln N + c)"),
     "linear": (_identity, _clip, "plateau = k ln N + c, clipped to [0, 1]"),
 }
 
@@ -117,9 +118,10 @@ class PlateauLine:
 
 
 def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter: bool = True,
-                     form: str | None = None) -> PlateauLine:
+                     form: str | None = None, predict_sizes=()) -> PlateauLine:
     """The plateau line through per-size ``estimates`` (fractions) with ``draws`` (sizes x
-    resamples); ``form`` None chooses by leave-one-size-out."""
+    resamples); ``form`` None chooses by leave-one-size-out, among the forms whose line stays
+    inside [0, 1] at the sizes fitted and ``predict_sizes`` without clipping."""
     sizes = np.asarray(sizes, dtype=float)
     estimates = np.asarray(estimates, dtype=float)
     log_sizes = np.log(sizes)
@@ -133,11 +135,16 @@ def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter
         reason = (f"{sizes.size} sizes leave nothing to compare forms by; the {DEFAULT_FORM} "
                   f"by default")
     else:
-        best = min(rms.values())
-        chosen = next(name for name in FORMS if rms[name] <= best + TIE)
+        span = np.log(np.concatenate([sizes, np.asarray(predict_sizes, dtype=float)]))
+        allowed = [name for name in FORMS if _stays_inside(name, log_sizes, estimates, span)]
+        best = min(rms[name] for name in allowed)
+        chosen = next(name for name in allowed if rms[name] <= best + TIE)
         ranking = ", ".join(f"{name} {rms[name] * 100:.2f}" for name in FORMS)
         reason = (f"smallest leave-one-size-out error over {sizes.size} sizes "
                   f"(RMS points: {ranking})")
+        left = [name for name in FORMS if name not in allowed]
+        if left:
+            reason += f"; {', '.join(left)} left out: its line leaves [0, 1] where predicted"
     transform = FORMS[chosen][0]
     line = fit_size_line(log_sizes, transform(estimates), transform(np.asarray(draws, float)),
                          confidence=confidence, rng=rng, scatter=scatter,
@@ -146,6 +153,19 @@ def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter
     return PlateauLine(chosen, line, tuple(float(s) for s in sizes),
                        {name: tuple(float(x) for x in e) for name, e in errors.items()}, rms,
                        reason)
+
+
+def _stays_inside(form: str, log_sizes, estimates, span) -> bool:
+    """Whether the form's line through all sizes stays inside [0, 1] over ``span`` unclipped
+    (only the linear form can leave; the logit cannot, the error power only below 0)."""
+    transform = FORMS[form][0]
+    intercept, slope = least_squares(log_sizes, transform(estimates))
+    values = intercept + slope * np.asarray(span, dtype=float)
+    if form == "linear":
+        return bool(np.all((values >= 0.0) & (values <= 1.0)))
+    if form == "error_power":
+        return bool(np.all(values <= 0.0))
+    return True
 
 
 def _on_scale(form: str, points: float, estimates: np.ndarray) -> float:

@@ -69,7 +69,7 @@ def late_level(steps, values, *, n_draws: int, rng, confidence: float):
     keep = np.isfinite(values)
     steps, values = steps[keep], values[keep]
     n = values.size
-    m = min(n, max(MIN_LATE, int(round(LATE_SHARE * n))))
+    m = min(n, max(MIN_LATE, round(LATE_SHARE * n)))
     late = values[-m:]
     mean = float(late.mean())
     rho = _lag_one(values)
@@ -144,7 +144,7 @@ def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
         if forecaster is None:
             from ..forecasting import forecast as forecaster
         result = forecaster(run, confidence=confidence)
-    except Exception:  # noqa: BLE001 - any failure of the forecaster means: no asymptote
+    except Exception:
         return None
     plateau = getattr(result, "plateau", None)
     if plateau is None or getattr(result, "plateau_kind", "asymptote") == "last_level":

@@ -25,7 +25,7 @@ def format_family(fit) -> str:
              else "Coefficients and plateau across model sizes  a, b = slope * ln(N) + intercept")
     lines = [
         title,
-        f"  N: non-embedding parameters in billions; plateau: the accuracy a run levels off at"
+        "  N: non-embedding parameters in billions; plateau: the accuracy a run levels off at"
         + ("; ceiling = b - a" if has_lines else ""),
         f"  {len(fit.runs)} run{'s' if len(fit.runs) != 1 else ''} at {len(sizes)} size"
         f"{'s' if len(sizes) != 1 else ''}, {_size(sizes[0])}-{_size(sizes[-1])}; "
@@ -35,7 +35,8 @@ def format_family(fit) -> str:
         failing = [run for run in fit.runs if run.has_coefficients and run.law_fails]
         lines.append(f"  the law does not describe {len(failing)} of the runs, so the lines of "
                      f"a, b and the ceiling are not meaningful for this family: read the plateau")
-    names = short_names([run.source for run in fit.runs])
+    names = short_names([run.source for run in fit.runs],
+                        [run.model or f"{run.size:g}B" for run in fit.runs])
     width = max(8, max(len(name) for name in names) + 2)
     columns = ["plateau", "kind"] + (["a", "b", "ceiling"] if has_lines else [])
     lines += ["", f"  {'run':<{width}}{'size':>8}  " + _header(columns)]
