@@ -106,7 +106,7 @@ def test_manifest_mixes_runs_and_given_coefficients(tmp_path):
         ("", r"the manifest is empty"),
         ("source,size\n", r"has a header but no runs"),
         ("source,szie\nrun.csv,1\n", r"line 1: unknown column 'szie'; columns are: source, size"),
-        ("size,model\n1,x\n", r"line 1: the header needs a 'source' column, or 'a' and 'b'"),
+        ("size,model\n1,x\n", r"line 1: the header needs a 'source' column, 'a' and 'b' columns, or an 'accuracy'"),
         ("source,size\nrun.csv,1,2\n", r"line 2: 3 fields, but the header has 2"),
         ("# comment\nsource,size\nrun.csv,big\n", r"line 3: size: unknown model 'big'"),
         ("source,size\nrun.csv,-1\n", r"line 2: size must be a positive number"),
