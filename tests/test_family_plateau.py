@@ -55,7 +55,7 @@ def test_late_level_interval_covers_a_flat_runs_level_with_ar1_noise():
         for i in range(1, 25):
             noise[i] = rho * noise[i - 1] + rng.normal(0, sd * math.sqrt(1 - rho**2))
         values = level + noise
-        mean, draws, _, _, m = late_level(np.arange(25) * 5, values, n_draws=2000, rng=rng,
+        _, draws, _, _, m = late_level(np.arange(25) * 5, values, n_draws=2000, rng=rng,
                                           confidence=0.95)
         lower, upper = np.quantile(draws, [0.025, 0.975])
         hits += lower <= level <= upper
@@ -233,7 +233,7 @@ def test_real_family_predicts_the_held_out_sizes_plateau(target, fitted):
     assert abs(plateau.estimate - actual) <= 0.04
     assert plateau.contains(actual)
     assert plateau.upper - plateau.lower <= 0.25
-    assert 0.0 <= plateau.lower and plateau.upper <= 1.0
+    assert plateau.lower >= 0.0 and plateau.upper <= 1.0
     # the law fails for most sizes: the report leads with the plateau and drops the ceiling
     assert not result.law_holds and prediction.ceiling is None
     text = str(result)

@@ -59,34 +59,50 @@ def bounded(estimate: float, draws: np.ndarray, confidence: float) -> Estimate:
 def late_level(steps, values, *, n_draws: int, rng, confidence: float):
     """(mean of the late window, its draws, rise over the window before, SE of the rise, m).
 
-    The standard error of a mean of ``m`` points with lag-1 correlation ``rho`` is
-    ``s / sqrt(m) * sqrt((1 + rho) / (1 - rho))``; ``rho`` is estimated from the whole validation
-    series after its trend (a running mean of 5) is removed, floored at 0. Draws are Student t
-    with ``m - 1`` degrees of freedom around the mean.
+    The points are taken as AR(1) around a slowly moving level. From the first differences of
+    the late half of the validation series (the early rise left out; differences remove the
+    level): their lag-1 autocorrelation ``r``
+    gives ``rho = 1 + 2 r`` (in [0, MAX_RHO]) and their variance the points' variance
+    ``var(diff) / (2 (1 - rho))``; the variance of a mean of ``m`` points is then
+    ``sigma^2 / m (1 + 2 sum_k (1 - k/m) rho^k)``. Draws are Student t with ``m - 1`` degrees
+    of freedom around the mean.
     """
     steps = np.asarray(steps, dtype=float)
     values = np.asarray(values, dtype=float)
     keep = np.isfinite(values)
-    steps, values = steps[keep], values[keep]
+    values = values[keep]
     n = values.size
     m = min(n, max(MIN_LATE, round(LATE_SHARE * n)))
     late = values[-m:]
     mean = float(late.mean())
-    rho = _lag_one(values)
-    inflation = math.sqrt((1.0 + rho) / (1.0 - rho))
-    sd = float(late.std(ddof=1)) if m > 1 else 0.0
-    sd = max(sd, 0.0005)  # values are printed to 3 decimals: never claim better than that
-    se = sd / math.sqrt(m) * inflation
+    tail = values[-max(2 * m, n // 2):]
+    se = _mean_error(tail, m)
     draws = mean + se * rng.standard_t(max(m - 1, 1), size=n_draws)
     before = values[-2 * m:-m] if n >= 2 * m else values[:-m]
     if before.size:
         rise = mean - float(before.mean())
-        rise_se = math.sqrt(se**2 + (max(float(np.std(before, ddof=1)) if before.size > 1
-                                         else 0.0, 0.0005) / math.sqrt(before.size)
-                                     * inflation) ** 2)
+        rise_se = math.sqrt(se**2 + _mean_error(tail, before.size) ** 2)
     else:
         rise, rise_se = math.nan, math.nan
     return mean, draws, rise, rise_se, m
+
+
+def _mean_error(values: np.ndarray, m: int) -> float:
+    """Standard error of a mean of ``m`` consecutive points of the AR(1) series ``values``."""
+    floor = 0.0005 / math.sqrt(m)  # values are often printed to 3 decimals
+    if values.size < 4:
+        spread = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
+        return max(spread / math.sqrt(m), floor)
+    differences = np.diff(values)
+    centred = differences - differences.mean()
+    denominator = float(centred @ centred)
+    if denominator <= 0:
+        return floor
+    rho = min(max(1.0 + 2.0 * float(centred[1:] @ centred[:-1]) / denominator, 0.0), MAX_RHO)
+    variance = float(np.var(differences, ddof=1)) / (2.0 * (1.0 - rho))
+    lags = np.arange(1, m)
+    factor = 1.0 + 2.0 * float(np.sum((1.0 - lags / m) * rho**lags))
+    return max(math.sqrt(variance * factor / m), floor)
 
 
 def member_plateau(run, law_fit, gate, *, n_draws: int, rng, confidence: float,
@@ -160,21 +176,6 @@ def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
     normal = rng.standard_normal(n_draws)
     draws = estimate + normal * np.where(normal < 0, estimate - lower, upper - estimate) / z
     return estimate, draws
-
-
-def _lag_one(values: np.ndarray) -> float:
-    """Lag-1 autocorrelation of the series around a running mean of 5, in [0, MAX_RHO]."""
-    if values.size < 8:
-        return 0.5
-    kernel = np.ones(5) / 5.0
-    padded = np.pad(values, 2, mode="edge")
-    residuals = values - np.convolve(padded, kernel, mode="valid")
-    residuals = residuals - residuals.mean()
-    denominator = float(residuals @ residuals)
-    if denominator <= 0:
-        return 0.0
-    rho = float(residuals[1:] @ residuals[:-1]) / denominator
-    return min(max(rho, 0.0), MAX_RHO)
 
 
 def _pts(value: float) -> str:
