@@ -8,9 +8,12 @@ Candidate forms (each a line in ln N after a transform of the accuracy p):
 - ``linear``: ``p = k ln N + c``, clipped to [0, 1].
 
 The form is chosen by leave-one-size-out (the smallest root-mean-square error on the accuracy
-scale); with 2 sizes, where nothing can be left out, the logit. The line and its intervals are
-those of ``lines.fit_size_line`` on the transformed scale (each run's draws, plus the scatter of
-sizes drawn from its generalized pivotal quantity), mapped back.
+scale); with 2 sizes, where nothing can be left out, the logit. Each form's line and its draws
+are those of ``lines.fit_size_line`` on its scale (each run's draws, plus the scatter of sizes
+drawn from its generalized pivotal quantity with a prior guess of it), mapped back. The point
+estimate is the chosen form's; the intervals mix the forms' draws, each form weighted by how
+well it predicted the sizes left out (``weights``), so that forms the data cannot tell apart
+widen the interval where they disagree.
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ class PlateauLine:
     leave_one_out: dict
     rms: dict
     reason: str
+    lines: dict | None = None  # every form's line (None: only ``form``'s)
+    weights: dict | None = None  # each form's share of the draws
+    choice: np.ndarray | None = None  # per draw, the index in FORMS of the form drawn
 
     @property
     def formula(self) -> str:
@@ -86,24 +92,37 @@ class PlateauLine:
     def value(self, size: float) -> float:
         return float(FORMS[self.form][1](self.line.value(size)))
 
+    def draws(self, log_sizes, *, new_size: bool = True) -> np.ndarray:
+        """Draws of the plateau at ``log_sizes`` (an array broadcast against the draws), on the
+        accuracy scale, each draw from the form ``choice`` gives it."""
+        if self.lines is None:
+            return FORMS[self.form][1](self.line.draws.at(log_sizes, new_size=new_size))
+        out = None
+        for index, (name, (_, inverse, _)) in enumerate(FORMS.items()):
+            mask = self.choice == index
+            if not mask.any():
+                continue
+            values = inverse(self.lines[name].draws.at(log_sizes, new_size=new_size))
+            out = values.copy() if out is None else out
+            out[..., mask] = values[..., mask]
+        return out
+
     def predict(self, size: float, confidence: float) -> Estimate:
         """The plateau of a model of ``size`` (its own deviation from the line included)."""
-        inverse = FORMS[self.form][1]
-        draws = inverse(self.line.draws.at(math.log(size)))
-        return bounded(self.value(size), draws, confidence)
+        return bounded(self.value(size), self.draws(math.log(size)), confidence)
 
     def band(self, sizes, confidence: float, *, new_size: bool) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds at each of ``sizes``: of the line, or of a new size."""
-        inverse = FORMS[self.form][1]
-        draws = inverse(self.line.draws.at(np.log(np.asarray(sizes, float))[:, None],
-                                           new_size=new_size))
+        draws = self.draws(np.log(np.asarray(sizes, float))[:, None], new_size=new_size)
         tail = (1.0 - confidence) / 2.0
         lower, upper = np.nanquantile(draws, [tail, 1.0 - tail], axis=1)
         return lower, upper
 
     def at(self, confidence: float) -> PlateauLine:
+        lines = None if self.lines is None else {name: line.at(confidence)
+                                                 for name, line in self.lines.items()}
         return PlateauLine(self.form, self.line.at(confidence), self.sizes, self.leave_one_out,
-                           self.rms, self.reason)
+                           self.rms, self.reason, lines, self.weights, self.choice)
 
     def to_dict(self) -> dict:
         from ..results import json_float
@@ -114,6 +133,8 @@ class PlateauLine:
             "intercept": self.line.intercept.to_dict(std_error=False),
             "scatter": json_float(self.line.scatter),
             "leave_one_out_rms": {name: json_float(value) for name, value in self.rms.items()},
+            "weights": (None if self.weights is None
+                        else {name: json_float(value) for name, value in self.weights.items()}),
         }
 
 
@@ -128,8 +149,10 @@ def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter
     errors = {name: _leave_one_out(log_sizes, estimates, name) for name in FORMS}
     rms = {name: (math.sqrt(float(np.mean(np.square(e)))) if e.size else math.nan)
            for name, e in errors.items()}
+    allowed = list(FORMS)
     if form is not None:
         chosen, reason = form, f"the {form} form, as asked"
+        allowed = [form]
     elif sizes.size < 3:
         chosen = DEFAULT_FORM
         reason = (f"{sizes.size} sizes leave nothing to compare forms by; the {DEFAULT_FORM} "
@@ -145,14 +168,38 @@ def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter
         left = [name for name in FORMS if name not in allowed]
         if left:
             reason += f"; {', '.join(left)} left out: its line leaves [0, 1] where predicted"
-    transform = FORMS[chosen][0]
-    line = fit_size_line(log_sizes, transform(estimates), transform(np.asarray(draws, float)),
-                         confidence=confidence, rng=rng, scatter=scatter,
-                         prior_scatter=_on_scale(chosen, PRIOR_SCATTER, estimates),
-                         prior_df=PRIOR_DF)
-    return PlateauLine(chosen, line, tuple(float(s) for s in sizes),
+    weights = _weights(errors, allowed)
+    lines = {}
+    for name in allowed:
+        transform = FORMS[name][0]
+        lines[name] = fit_size_line(log_sizes, transform(estimates),
+                                    transform(np.asarray(draws, float)), confidence=confidence,
+                                    rng=rng, scatter=scatter,
+                                    prior_scatter=_on_scale(name, PRIOR_SCATTER, estimates),
+                                    prior_df=PRIOR_DF)
+    n_draws = np.asarray(draws).shape[1]
+    names = list(FORMS)
+    probabilities = np.array([weights.get(name, 0.0) for name in names])
+    choice = rng.choice(len(names), size=n_draws, p=probabilities / probabilities.sum())
+    return PlateauLine(chosen, lines[chosen], tuple(float(s) for s in sizes),
                        {name: tuple(float(x) for x in e) for name, e in errors.items()}, rms,
-                       reason)
+                       reason, lines, weights, choice)
+
+
+def _weights(errors: dict, allowed: list[str]) -> dict:
+    """Each allowed form's weight: ``exp(-SSE / (2 s^2))`` normalised, SSE its leave-one-out
+    sum of squared errors and ``s^2`` the best form's mean squared error plus the prior scatter's
+    square (the size of error expected from the best form); equal weights without leave-one-out
+    errors (2 sizes)."""
+    if any(errors[name].size == 0 for name in allowed):
+        return {name: 1.0 / len(allowed) for name in allowed}
+    sse = {name: float(np.sum(np.square(errors[name]))) for name in allowed}
+    best = min(sse.values())
+    n = len(next(iter(errors.values())))
+    scale = best / n + PRIOR_SCATTER**2
+    raw = {name: math.exp(-(sse[name] - best) / (2.0 * scale)) for name in allowed}
+    total = sum(raw.values())
+    return {name: value / total for name, value in raw.items()}
 
 
 def _stays_inside(form: str, log_sizes, estimates, span) -> bool:
