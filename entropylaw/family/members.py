@@ -62,6 +62,10 @@ class FamilyRun:
     plateau: Plateau | None = None
     law: object | None = None  # a LawGate
 
+    def __repr__(self) -> str:
+        return (f"FamilyRun(source={self.source!r}, size={self.size:g}, "
+                f"plateau={self.plateau!r})")
+
     @property
     def has_coefficients(self) -> bool:
         return self.a is not None

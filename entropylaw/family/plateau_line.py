@@ -85,6 +85,10 @@ class PlateauLine:
     weights: dict | None = None  # each form's share of the draws
     choice: np.ndarray | None = None  # per draw, the index in FORMS of the form drawn
 
+    def __repr__(self) -> str:
+        return (f"PlateauLine(form={self.form!r}, slope={self.line.slope.estimate:.4f}, "
+                f"intercept={self.line.intercept.estimate:.4f}, sizes={list(self.sizes)})")
+
     @property
     def formula(self) -> str:
         return FORMS[self.form][2]

@@ -41,6 +41,10 @@ class Plateau:
     reason: str
     still_rising: bool = False
 
+    def __repr__(self) -> str:
+        v = self.value
+        return f"Plateau({self.kind!r}, {v.estimate:.4f} [{v.lower:.4f}, {v.upper:.4f}])"
+
     def at(self, confidence: float) -> Plateau:
         return Plateau(self.kind, bounded(self.value.estimate, self.draws, confidence),
                        self.draws, self.reason, self.still_rising)
@@ -129,10 +133,11 @@ def member_plateau(run, law_fit, gate, *, n_draws: int, rng, confidence: float,
                        f"{_pts(rise)} over the window before): mean of the last {m} points")
     asymptote = _forecast_plateau(run, forecaster, confidence, n_draws, rng)
     if asymptote is not None:
-        value, asymptote_draws = asymptote
+        value, asymptote_draws, source = asymptote
         return Plateau("asymptote", bounded(value, asymptote_draws, confidence),
                        asymptote_draws, f"{law}; the run is still rising (late level rose "
-                                        f"{_pts(rise)}): the forecaster's asymptote")
+                                        f"{_pts(rise)}): the level its forecast levels off at "
+                                        f"({source})")
     return Plateau("last_level", bounded(mean, draws, confidence), draws,
                    f"{law}; the run is still rising (late level rose {_pts(rise)}) and no "
                    f"forecaster asymptote is available: mean of the last {m} points, a floor",
@@ -155,7 +160,8 @@ def given_plateau(value: float, std_error: float, *, n_draws: int, rng, confiden
 
 
 def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
-    """The chosen forecaster's plateau (an Estimate) as (value, normal-ish draws), or None."""
+    """The chosen forecaster's plateau as (value, split-normal draws matching its interval,
+    description), or None where the forecaster gives none."""
     try:
         if forecaster is None:
             from ..forecasting import forecast as forecaster
@@ -175,7 +181,10 @@ def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
     z = float(norm.ppf(0.5 + confidence / 2.0))
     normal = rng.standard_normal(n_draws)
     draws = estimate + normal * np.where(normal < 0, estimate - lower, upper - estimate) / z
-    return estimate, draws
+    chosen = getattr(result, "chosen", None)
+    kind = getattr(result, "plateau_kind", None)
+    source = ", ".join(str(x) for x in (chosen, kind) if x) or "forecast"
+    return estimate, draws, source
 
 
 def _pts(value: float) -> str:
