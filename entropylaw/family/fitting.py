@@ -282,8 +282,9 @@ def diagnose(result: FamilyFit) -> list[Notice]:
         warnings.append(Notice(
             "few_sizes",
             f"only {plural(len(sizes), 'size')}: the lines pass through every point, so nothing "
-            f"checks them, and the intervals carry only the runs' own uncertainty, not the "
-            f"scatter of sizes around the lines; use {FEW_SIZES} sizes or more",
+            f"checks them or the plateau's form; the coefficient lines' intervals carry only "
+            f"the runs' own uncertainty, the plateau's only a prior guess of the scatter; use "
+            f"{FEW_SIZES} sizes or more",
         ))
     far = [p.size for p in result.size_predictions
            if p.size > FAR_EXTRAPOLATION * sizes[-1] or p.size < sizes[0] / FAR_EXTRAPOLATION]
