@@ -318,8 +318,9 @@ def diagnose(result: FamilyFit) -> list[Notice]:
         if dropped:
             warnings.append(Notice(
                 "ceiling_out_of_range",
-                f"the straight ceiling line leaves [0, 100%] at {few([f'{s:g}B' for s in dropped])}"
-                f": its prediction there is left out; the plateau line stays inside",
+                f"the straight ceiling line leaves [0, 100%] at "
+                f"{few([f'{s:g}B' for s in dropped])}: its prediction there is left out; the "
+                f"plateau line stays inside",
             ))
     rising = [run for run in result.runs if run.plateau is not None and run.plateau.still_rising]
     if rising:
@@ -369,9 +370,12 @@ def _prediction(lines: dict, plateau_line, size: float, confidence: float,
     values = {name: None if lines[name] is None else lines[name].predict(size, confidence)
               for name in COEFFICIENTS}
     ceiling = values["ceiling"]
-    if ceiling is not None and not (law_holds and ceiling.lower >= 0.0
-                                    and ceiling.upper <= 1.0):
-        ceiling = None
+    if ceiling is not None:
+        if law_holds and 0.0 <= ceiling.estimate <= 1.0:  # an accuracy: its interval too
+            ceiling = Estimate(ceiling.estimate, max(ceiling.lower, 0.0),
+                               min(ceiling.upper, 1.0), ceiling.std_error)
+        else:
+            ceiling = None
     plateau = None if plateau_line is None else plateau_line.predict(size, confidence)
     return SizePrediction(size, values["a"], values["b"], ceiling, plateau)
 
