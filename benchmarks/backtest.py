@@ -92,8 +92,8 @@ def per_run(scores, fraction: float) -> str:
 
 def detector_study(per_cell: int = 40) -> str:
     """How often the early-phase detector fires, on runs drawn like the suite (another seed)."""
-    from entropylaw.law.early import find_early_phase
     from entropylaw.forecasting.forecaster import cut_step
+    from entropylaw.law.early import find_early_phase
     from entropylaw.law.entropy_noise import relative_entropy_noise
 
     names, runs = simulated_suite(seed=123, per_cell=per_cell)

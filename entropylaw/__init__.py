@@ -24,6 +24,7 @@ __all__ = [
     "fit",
     "fit_family",
     "forecast",
+    "plot",
     "read",
     "simulate_run",
 ]
@@ -47,6 +48,9 @@ _WHERE = {
     "backtest": "entropylaw.forecasting.backtest",
     "Backtest": "entropylaw.forecasting.backtest",
 }
+# Subpackages reachable as attributes right after ``import entropylaw`` (still imported lazily;
+# entropylaw.plot imports matplotlib only when a figure is drawn).
+_SUBPACKAGES = {"plot"}
 
 
 def __getattr__(name: str):
@@ -57,6 +61,8 @@ def __getattr__(name: str):
             return version("entropylaw")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0+unknown"
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'entropylaw' has no attribute {name!r}")

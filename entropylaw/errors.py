@@ -4,11 +4,24 @@ from __future__ import annotations
 
 
 class EntropyLawError(Exception):
-    """Base class: the CLI prints these as one line, ``Error: <message>``."""
+    """Base class: the CLI prints these as one line, ``Error: <message>``.
+
+    The message is made safe here, once for every error: one line, credentials redacted,
+    terminal controls escaped, each piece of echoed input capped (see ``_text.clean_message``).
+    """
+
+    def __init__(self, message="", *args):
+        from ._text import clean_message
+
+        super().__init__(clean_message(message), *args)
 
 
 class InputError(EntropyLawError, ValueError):
     """A source, key, row or argument is not what was expected."""
+
+
+class ArgumentError(InputError):
+    """An option or argument outside its allowed range (the CLI exits 2, as for usage errors)."""
 
 
 class FitError(EntropyLawError, ValueError):

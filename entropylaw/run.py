@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -97,7 +99,11 @@ def pair(entropy: KeySeries, reward: KeySeries, *, entropy_window: int = 1) -> P
                             f"(steps {few(bad)})"))
     r_steps, r_values = reward.steps[finite_r], reward.values[finite_r]
     if h_steps.size == 0:
-        raise InputError(f"entropy key '{entropy.key}' has no finite values")
+        if not len(entropy):
+            raise InputError(f"entropy key '{entropy.key}' has no values logged at or before the "
+                             f"last step used")
+        raise InputError(f"entropy key '{entropy.key}' has no finite values (all "
+                         f"{plural(len(entropy), 'value')} are NaN or infinite)")
 
     position = np.searchsorted(h_steps, r_steps, side="right") - 1  # last entropy step <= step
     forward = position < 0
@@ -126,12 +132,15 @@ def select(
     reward_mean: bool = False,
     model: str | None = None,
     model_size: float | None = None,
+    reward_scale: str = "auto",
 ) -> Run:
     """Choose the entropy and validation series of ``log`` and make a Run.
 
     ``reward_key`` is a key, a list of keys, or None (detect). Several keys need ``reward_mean``,
-    which averages them at the steps where all were logged. Rewards in percent become fractions.
+    which averages them at the steps where all were logged. ``reward_scale`` says what the
+    validation values are (see :func:`as_fraction`); percent become fractions.
     """
+    check_reward_scale(reward_scale)
     notes = list(log.notes)
     entropy = _pick_entropy(log, entropy_key, notes)
     reward_keys = _pick_rewards(log, reward_key, reward_mean)
@@ -141,8 +150,9 @@ def select(
         label = reward_keys[0]
     else:
         reward, label = _mean_series(rewards, notes)
-    reward = _as_fraction(reward, log.source, notes)
-    rewards = {key: _as_fraction(series, log.source, []) for key, series in rewards.items()}
+    reward = as_fraction(reward, log.source, notes, scale=reward_scale)
+    rewards = {key: as_fraction(series, log.source, [], scale=reward_scale)
+               for key, series in rewards.items()}
     if not len(reward):
         raise InputError(f"{log.source}: validation key '{label}' has no values")
     model = model or log.metadata.get("model")
@@ -215,19 +225,80 @@ def _mean_series(rewards: dict[str, KeySeries], notes: list[Notice]) -> tuple[Ke
     return KeySeries(label, common, values), label
 
 
-def _as_fraction(series: KeySeries, source: str, notes: list[Notice]) -> KeySeries:
-    finite = series.values[np.isfinite(series.values)]
-    if finite.size and finite.max() > 1.0 and finite.min() >= 0.0 and finite.max() <= 100.0:
-        notes.append(Notice("percent_rewards",
-                            f"'{series.key}' is in percent (up to {finite.max():g}): "
-                            f"converted to fractions"))
-        return KeySeries(series.key, series.steps, series.values / 100.0)
-    if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
-        notes.append(Notice("reward_scale",
-                            f"'{series.key}' runs from {finite.min():g} to {finite.max():g}, "
-                            f"outside 0-1: not an accuracy; a, b and the ceiling are in its units"))
-    return series
+# What validation values are: ``auto`` tells fractions from percent by their range.
+REWARD_SCALES = ("auto", "fraction", "percent", "raw")
+# In auto, values within 0-100 are percent only when one exceeds this: scores of 1-1.5 are
+# neither a fraction nor a plausible percent (an accuracy of at most 1.5% is read as fractions
+# only by mistake), so they are an error asking for --reward-scale.
+PERCENT_FLOOR = 1.5
+# Validation noise takes a simulated or smoothed accuracy slightly outside 0-1 (kept as logged);
+# beyond this margin the values are not an accuracy (percent: up to 105, not below -0.05).
+ACCURACY_MARGIN = 0.05
 
+
+def check_reward_scale(scale) -> None:
+    if scale not in REWARD_SCALES:
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"`reward_scale` must be one of {', '.join(REWARD_SCALES)}, "
+                            f"got {scale!r}")
+
+
+def as_fraction(series: KeySeries, source: str, notes: list[Notice], *,
+                scale: str = "auto") -> KeySeries:
+    """``series`` as fractions in [0, 1], or an InputError saying why it cannot be one.
+
+    ``auto``: values within 0-1 are fractions; within 0-100 with one above
+    :data:`PERCENT_FLOOR`, percent; anything else is an error naming the range (each range
+    widened by :data:`ACCURACY_MARGIN` for noise). ``fraction`` and ``percent`` check their
+    range; ``raw`` keeps the values (not an accuracy) with a note.
+    """
+    finite = series.values[np.isfinite(series.values)]
+    if not finite.size:
+        return series
+    low, high = float(finite.min()), float(finite.max())
+    span = f"'{series.key}' runs from {low:g} to {high:g}"
+    if scale == "raw":
+        if low < 0.0 or high > 1.0:
+            notes.append(Notice("reward_scale",
+                                f"{span}, outside 0-1: not an accuracy; a, b and the ceiling "
+                                f"are in its units (--reward-scale raw)"))
+        return series
+    is_fraction = low >= -ACCURACY_MARGIN and high <= 1.0 + ACCURACY_MARGIN
+    is_percent = low >= -ACCURACY_MARGIN and high <= 100.0 * (1 + ACCURACY_MARGIN)
+    if scale == "fraction" and not is_fraction:
+        raise InputError(f"{source}: {span}: not fractions (0-1) as --reward-scale fraction says")
+    if scale == "percent" and not is_percent:
+        raise InputError(f"{source}: {span}: not percent (0-100) as --reward-scale percent says")
+    if scale == "auto" and not is_fraction and not (is_percent and high > PERCENT_FLOOR):
+        raise InputError(
+            f"{source}: {span}: neither fractions (0-1) nor percent (0-100, reaching above "
+            f"{PERCENT_FLOOR:g}); say what it is with --reward-scale fraction, percent or raw")
+    top = 1.0 if scale == "fraction" or (scale == "auto" and is_fraction) else 100.0
+    if top == 100.0:
+        notes.append(Notice("percent_rewards",
+                            f"'{series.key}' is in percent (up to {high:g}): converted to "
+                            f"fractions"))
+    return series if top == 1.0 else KeySeries(series.key, series.steps, series.values / top)
+
+
+def carry_notes(run: Run, *groups) -> tuple[Notice, ...]:
+    """The notes every command's result must show: the run's own first (what reading it and
+    choosing its keys left out or changed), then each of ``groups``; each notice once.
+
+    A command building a result from a Run passes ``notes=carry_notes(run, its_notes)``, so a
+    reader's notes (duplicate steps, values left out, percent converted, a truncated file)
+    reach the result and its ``--json`` at the top level, never only under a nested result.
+    """
+    seen, carried = set(), []
+    for notice in (*run.notes, *(n for group in groups for n in group)):
+        if (notice.code, notice.message) not in seen:
+            seen.add((notice.code, notice.message))
+            carried.append(notice)
+    return tuple(carried)
+
+
+SOURCES = "a path, a 'wandb:' or 'mlflow:' address, or a pandas DataFrame"
 
 
 def read(
@@ -239,17 +310,37 @@ def read(
     step_key: str | None = None,
     model: str | None = None,
     model_size: float | None = None,
+    reward_scale: str = "auto",
     **options,
 ) -> Run:
-    """Read a run from ``source`` (a CSV file, or any source a reader recognises).
+    """Read a run from ``source``: a path (CSV file, or any source a reader recognises), a
+    ``wandb:``/``mlflow:`` address, or a pandas DataFrame (read as a CSV export is; ``name``
+    names it).
 
     Keys are detected from the frameworks' names unless given; several validation keys need
-    ``reward_key`` (one key or a list) or ``reward_mean=True``. ``options`` go to the reader.
+    ``reward_key`` (one key or a list) or ``reward_mean=True``. ``reward_scale`` says what the
+    validation values are (auto, fraction, percent, raw). ``options`` go to the reader.
     """
     from .sources import read_log
 
     wanted = [k for k in (entropy_key, *([reward_key] if isinstance(reward_key, str)
                                           else (reward_key or []))) if k]
-    log = read_log(source, step_key=step_key, wanted=wanted, **options)
+    if _is_frame(source):
+        from .sources.frame import read_frame
+
+        unknown = sorted(set(options) - {"name"})
+        if unknown:
+            raise InputError(f"`{unknown[0]}` does not apply to a DataFrame")
+        log = read_frame(source, step_key=step_key, wanted=wanted, **options)
+    elif isinstance(source, (str, os.PathLike)):
+        log = read_log(source, step_key=step_key, wanted=wanted, **options)
+    else:
+        raise InputError(f"a run's source is {SOURCES}; got a {type(source).__name__}")
     return select(log, entropy_key=entropy_key, reward_key=reward_key, reward_mean=reward_mean,
-                  model=model, model_size=model_size)
+                  model=model, model_size=model_size, reward_scale=reward_scale)
+
+
+def _is_frame(value) -> bool:
+    """A pandas DataFrame (pandas is only looked at when it is already imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, pandas.DataFrame)

@@ -41,11 +41,12 @@ def test_ceiling_error_is_against_the_fit_on_the_whole_run(simulated):
     assert (default.ceiling_error < 0.02).all()
 
 
-def test_the_default_beats_the_baselines_on_runs_that_follow_the_law(simulated):
+def test_the_default_beats_the_curves_on_runs_that_follow_the_law(simulated):
     summary = simulated.summary().set_index(["fraction", "method"])
     for fraction in (0.15, 0.2):
         rmse = summary.loc[fraction].rmse
-        assert rmse["default"] < rmse[["paper", "last_value", "power_law", "sigmoid"]].min()
+        assert rmse["default"] < rmse[["trend", "last_value", "power_law", "sigmoid"]].min()
+        assert rmse["law"] < rmse["default"]  # the law alone is best where the law holds
         assert summary.loc[(fraction, "default")].beats_last_value == 4
     assert summary.loc[(0.15, "last_value")].beats_last_value == 0
 
@@ -75,13 +76,15 @@ def test_to_dict_is_strict_json_and_the_report_has_the_tables(simulated):
     assert "Cut at 0.15" in text and "sigmoid (ScaleRL)" in text and "RMSE per run" in text
 
 
-def test_a_run_too_short_for_a_cut_is_skipped_and_said():
+def test_methods_that_cannot_use_a_short_window_are_skipped_and_said():
     short = simulate_run(n_steps=100, validate_every=10, seed=0)
     result = entropylaw.backtest([short], names=["short"], fractions=(0.1, 0.5),
                                  n_resamples=DRAWS)
-    assert set(result.scores.fraction) == {0.5}
-    (notice,) = [n for n in result.skipped if n.code == "window_too_short"]
-    assert notice.message.startswith("short at 0.1: the fit window (steps <= 10) holds 2 ")
+    early = result.scores[result.scores.fraction == 0.1]
+    assert set(early.method) == {"default", "live", "last_value"}  # 2 points: no law, no curve
+    skipped = {n.message.split(":")[0] for n in result.skipped if n.code == "method_skipped"}
+    assert {"short at 0.1, law", "short at 0.1, paper", "short at 0.1, trend"} <= skipped
+    assert set(result.scores[result.scores.fraction == 0.5].method) == set(METHODS)
 
 
 @pytest.mark.parametrize("options, message", [

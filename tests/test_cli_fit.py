@@ -73,7 +73,6 @@ def test_json_equals_the_library_to_dict():
         ((EXAMPLE, "--entropy-key", "nope"), "Error: example_logs/qwen2.5-7b_grpo_math.csv: "
                                              "no key 'nope'; keys are: _runtime"),
         ((EXAMPLE, "--method", "bca"), "Error: `method` must be one of {'ar1', 'block', 'iid'}"),
-        ((EXAMPLE, "--confidence", "2"), "Error: `confidence` must be strictly between 0 and 1"),
     ],
 )
 def test_user_errors_print_one_line_and_exit_1(args, message):
@@ -87,6 +86,18 @@ def test_user_errors_print_one_line_and_exit_1(args, message):
 def test_usage_errors_exit_2():
     assert invoke("fit").exit_code == 2
     assert invoke("fit", EXAMPLE, "--no-such-option").exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--confidence", "2"), "Error: `confidence` must be strictly between 0 and 1"),
+    (("--reward-scale", "bits"), "Error: `reward_scale` must be one of auto, fraction"),
+    (("--n-resamples", "5"), "Invalid value for '--n-resamples'"),
+])
+def test_options_out_of_range_exit_2_whichever_layer_checks_them(args, message):
+    """The audit found 1 for a library check and 2 for typer's: both are usage errors."""
+    result = invoke("fit", EXAMPLE, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
 
 
 def test_help_imports_no_heavy_module():

@@ -187,3 +187,79 @@ def test_named_keys_that_do_not_exist_list_the_keys(tmp_path):
         entropylaw.read(path, reward_key="val/x")
     with pytest.raises(InputError, match=r"no column 'iteration'"):
         entropylaw.read(path, step_key="iteration")
+
+
+def law_rows(separator=",", decimal="."):
+    """The rows of law_csv with another separator and decimal mark."""
+    lines = [HEADER.strip().replace(",", separator)]
+    for step in range(0, 41):
+        entropy = 0.05 + 0.9 * np.exp(-step / 10)
+        reward = f"{0.8 - 0.3 * np.exp(entropy):.12f}" if step % 5 == 0 else ""
+        cells = [str(step), f"{entropy:.12f}", reward]
+        lines.append(separator.join(cell.replace(".", decimal) for cell in cells))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("name", "separator", "decimal"), [
+    ("run.tsv", "\t", "."), ("run.csv", ";", "."), ("run.csv", ";", ","), ("run.tsv", "\t", ","),
+    ("run.txt", "\t", "."),
+])
+def test_tab_and_semicolon_files_with_either_decimal_mark_read_to_the_exact_law(
+        tmp_path, name, separator, decimal):
+    run = entropylaw.read(write(tmp_path, law_rows(separator, decimal), name))
+    assert (run.entropy_key, run.reward_key) == ("actor/entropy", "val-core/math/acc/mean@1")
+    assert len(run.entropy) == 41 and len(run.reward) == 9
+    reference = entropylaw.read(law_csv(tmp_path))
+    assert np.array_equal(run.entropy.values, reference.entropy.values)
+    assert np.array_equal(run.reward.values, reference.reward.values)
+    result = entropylaw.fit(run, seed=0)
+    assert result.a.estimate == pytest.approx(0.3, abs=1e-9)
+
+
+def test_decimal_comma_in_a_text_column_is_parsed_and_a_bad_cell_still_named(tmp_path):
+    text = "_step;actor/entropy;val-core/m/acc/mean@1\n0;0,9;nan\n1;0,8;0,2\n2;0,7;oops\n"
+    with pytest.raises(InputError, match=r"line 4, column 'val-core/m/acc/mean@1': expected a "
+                                         r"number, found 'oops'"):
+        entropylaw.read(write(tmp_path, text))
+    run = entropylaw.read(write(tmp_path, text.replace("oops", "0,3")))
+    assert run.reward.values[1:].tolist() == [0.2, 0.3] and np.isnan(run.reward.values[0])
+
+
+def test_gzipped_csv_reads_like_the_plain_file(tmp_path):
+    import gzip
+
+    plain = law_csv(tmp_path)
+    packed = tmp_path / "run.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    run, reference = entropylaw.read(packed), entropylaw.read(plain)
+    assert run.source == str(packed)
+    assert np.array_equal(run.reward.values, reference.reward.values)
+    assert np.array_equal(run.entropy.steps, reference.entropy.steps)
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(b"not gzip at all\n")
+    with pytest.raises(InputError, match=r"broken.csv.gz: not a readable gzipped CSV"):
+        entropylaw.read(broken)
+
+
+def test_repeated_column_names_are_an_error_where_used_and_a_note_elsewhere(tmp_path):
+    # pandas alone would rename the second 'val-core/...' to '...mean@1.1' and use the first
+    path = write(tmp_path, "_step,actor/entropy,val-core/m/acc/mean@1,val-core/m/acc/mean@1\n"
+                           "0,0.9,0.1,0.5\n1,0.8,0.2,0.6\n")
+    with pytest.raises(InputError, match=r"run.csv: 2 columns are named 'val-core/m/acc/mean@1' "
+                                         r"\(columns 3, 4\): rename them so each name is unique"):
+        entropylaw.read(path)
+    path = write(tmp_path, "_step,loss,actor/entropy,loss ,val-core/m/acc/mean@1\n"
+                           "0,1,0.9,2,0.1\n1,1,0.8,2,0.2\n")
+    log = read_csv(path)
+    assert "loss" not in log and "loss.1" not in log
+    assert [n.message for n in log.notes] == ["ignored 2 columns sharing a name: loss"]
+    with pytest.raises(InputError, match=r"2 columns are named 'loss'"):
+        entropylaw.read(path, entropy_key="loss")
+
+
+def test_nan_and_empty_stay_apart_in_a_column_pandas_parses_as_numbers(tmp_path):
+    # a column of numbers and empty cells only: pandas' parser gives floats; empty = not logged
+    path = write(tmp_path, HEADER + "0,0.9,0.1\n1,0.8,\n2,0.7,0.3\n3,0.6,\n")
+    log = read_csv(path)
+    assert log["val-core/math/acc/mean@1"].steps.tolist() == [0, 2]
+    assert log["actor/entropy"].values.tolist() == [0.9, 0.8, 0.7, 0.6]

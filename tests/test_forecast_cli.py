@@ -51,8 +51,11 @@ def test_keep_early_and_paper_flags(format_csv):
     (["--fit-fraction", "1.5"], r"Error: `fit_fraction` must be in (0, 1], got 1.5"),
     (["--fit-fraction", "0.1", "--fit-until", "10"],
      "Error: give `fit_fraction` or `fit_until`, not both"),
-    (["--fit-until", "4"], "Error: the fit window (steps <= 4) holds 1 validation point; "
-                           "the law needs at least 3"),
+    (["--fit-until", "100000"], "Error: `fit_until` 100000 lies after the run's last step "
+                                "(300); leave it out to forecast from the whole run"),
+    (["--horizon", "1000000000"], "Error: `horizon` 1000000000 would need 199999940 "
+                                  "predictions (one every 5 steps); the most is 5000: give a "
+                                  "nearer horizon"),
 ])
 def test_forecast_errors_are_one_line(format_csv, args, message):
     result = invoke("forecast", format_csv, *args)
@@ -77,8 +80,19 @@ def test_backtest_prints_tables_and_json(examples):
     assert {row["run"] for row in data["scores"]} == {source.name for source in sources}
 
 
+def test_forecast_from_a_single_validation_point(format_csv):
+    result = invoke("forecast", format_csv, "--fit-until", "4", "--seed", 0, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["fit"] is None and data["n_points"] == 1 and data["weights"] == {
+        "last_value": 1.0}
+    assert all(0 <= row["reward_lower"] <= row["reward"] <= row["reward_upper"] <= 1
+               for row in data["predictions"])
+
+
 @pytest.mark.parametrize("fractions, message", [
     ("0.1,x", "Error: --fractions must be numbers separated by commas, got '0.1,x'"),
+    ("", "Error: --fractions is empty: give at least one fraction, e.g. 0.1,0.15,0.2"),
     ("0.1,1.5", "Error: each fraction must be strictly between 0 and 1, got 1.5"),
 ])
 def test_backtest_fraction_errors(examples, fractions, message):

@@ -10,10 +10,10 @@ import pytest
 
 import entropylaw
 from entropylaw.errors import FitError
-from entropylaw.forecasting.baselines import last_value, power_law, sigmoid
+from entropylaw.forecasting.baselines import power_law, sigmoid
 from entropylaw.forecasting.conditional import observation_draws, validation_spacing
-from entropylaw.law.early import find_early_phase
 from entropylaw.forecasting.trajectory import Trajectory, fit_trajectory
+from entropylaw.law.early import find_early_phase
 from entropylaw.simulate import entropy_curve, simulate_run
 
 
@@ -103,12 +103,6 @@ def test_conditional_noise_carries_the_last_residual_and_fades():
 def test_validation_spacing_is_the_usual_gap():
     assert validation_spacing([0, 10, 20, 30, 45]) == 10
     assert validation_spacing([7]) == 1.0
-
-
-def test_last_value_is_flat_with_a_band_from_changes():
-    curve = last_value([0, 10, 20, 30], [0.5, 0.52, 0.51, 0.53], [40, 50], confidence=0.9)
-    assert np.all(curve.reward == 0.53) and curve.ceiling == 0.53
-    assert np.all(curve.lower < 0.53) and np.all(curve.upper > 0.53)
 
 
 def test_power_law_recovers_an_exact_curve():

@@ -14,8 +14,6 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-pytestmark = pytest.mark.slow
-
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 MAX_BYTES = 1_000_000
 
@@ -24,6 +22,7 @@ def test_the_notebooks_exist():
     assert {path.name for path in NOTEBOOKS} >= {"quickstart.ipynb", "backtest.ipynb"}
 
 
+@pytest.mark.slow  # a kernel per notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_runs_without_errors(path):
     """Every cell runs in a fresh kernel of this Python (a failing cell raises)."""

@@ -60,9 +60,72 @@ def test_entropy_key_preference_and_approximate_entropy_are_noted():
     assert nemo.notes[0].code == "approximate_entropy"
 
 
-def test_rewards_outside_the_unit_interval_are_flagged():
+def test_rewards_neither_fraction_nor_percent_are_an_error_unless_raw():
     log = build_log("x", {"actor/entropy": ([0, 1, 2], [0.5, 0.4, 0.3]),
                           "eval/reward": ([0, 1, 2], [-1.0, 0.5, 2.0])})
-    run = select(log)
+    with pytest.raises(InputError, match=r"'eval/reward' runs from -1 to 2: neither fractions "
+                                         r"\(0-1\) nor percent .* --reward-scale"):
+        select(log)
+    run = select(log, reward_scale="raw")
     assert run.notes[-1].code == "reward_scale"
     assert run.reward.values.tolist() == [-1.0, 0.5, 2.0]
+
+
+@pytest.mark.parametrize(("values", "scale", "expected"), [
+    ([0.0, 0.5, 1.0], "auto", [0.0, 0.5, 1.0]),
+    ([-0.03, 0.5, 1.02], "auto", [-0.03, 0.5, 1.02]),  # noise: kept as logged
+    ([1.0, 20.0, 60.0], "auto", [0.01, 0.2, 0.6]),
+    ([0.2, 0.9, 1.0], "percent", [0.002, 0.009, 0.01]),
+    ([0.1, 0.2, 0.3], "fraction", [0.1, 0.2, 0.3]),
+])
+def test_reward_scales_give_fractions(values, scale, expected):
+    log = build_log("x", {"actor/entropy": ([0, 1, 2], [0.5, 0.4, 0.3]),
+                          "eval/reward": ([0, 1, 2], values)})
+    assert select(log, reward_scale=scale).reward.values == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("values", "scale", "message"), [
+    ([1.0, 1.2, 1.3], "auto", "neither fractions"),  # audit: scores of 1-1.3 read as percent
+    ([10.0, 80.0, 153.0], "auto", "neither fractions"),  # audit: 'ceiling 15478.6%'
+    ([0.1, 0.5, 1.2], "fraction", "not fractions"),
+    ([5.0, 50.0, 120.0], "percent", "not percent"),
+])
+def test_reward_values_outside_their_scale_are_errors(values, scale, message):
+    log = build_log("x", {"actor/entropy": ([0, 1, 2], [0.5, 0.4, 0.3]),
+                          "eval/reward": ([0, 1, 2], values)})
+    with pytest.raises(InputError, match=message):
+        select(log, reward_scale=scale)
+
+
+def test_an_unknown_reward_scale_is_an_argument_error():
+    from entropylaw.errors import ArgumentError
+
+    log = build_log("x", {"actor/entropy": ([0, 1], [0.5, 0.4]), "eval/reward": ([0, 1], [0, 1])})
+    with pytest.raises(ArgumentError, match="`reward_scale` must be one of auto, fraction"):
+        select(log, reward_scale="bits")
+
+
+def test_an_empty_window_is_not_called_non_finite():
+    from entropylaw.run import pair
+    from entropylaw.sources.log import KeySeries
+
+    empty = KeySeries("actor/entropy", np.array([], dtype=np.int64), np.array([]))
+    reward = KeySeries("eval/reward", np.array([5]), np.array([0.5]))
+    with pytest.raises(InputError, match="has no values logged at or before the last step"):
+        pair(empty, reward)
+    nans = KeySeries("actor/entropy", np.array([1, 2]), np.array([np.nan, np.inf]))
+    with pytest.raises(InputError, match=r"no finite values \(all 2 values are NaN"):
+        pair(nans, reward)
+
+
+def test_carry_notes_puts_the_runs_notes_first_once():
+    from entropylaw.results import Notice
+    from entropylaw.run import carry_notes
+
+    log = build_log("x", {"actor/entropy": ([0, 1, 1], [0.5, 0.4, 0.3]),
+                          "eval/reward": ([0, 1], [0.2, 0.3])})
+    run = select(log)
+    assert [n.code for n in run.notes] == ["duplicate_steps"]
+    own = Notice("mine", "a result's own note")
+    carried = carry_notes(run, (own, run.notes[0]), (own,))
+    assert carried == (run.notes[0], own)

@@ -46,7 +46,8 @@ def backtest(
     as_json: Json = False,
     plot: Plot = None,
 ) -> None:
-    """Cut runs early, forecast the rest with the law and with baselines, score each method."""
+    """Cut runs early, forecast the rest with the default forecaster, its parts and baselines;
+    score each method."""
     from ..errors import InputError
     from ..forecasting import backtest as run_backtest
 
@@ -54,7 +55,9 @@ def backtest(
         cuts = [float(part) for part in fractions.split(",") if part.strip()]
     except ValueError:
         raise InputError(f"--fractions must be numbers separated by commas, got "
-                         f"{fractions!r}") from None
+                         f"{fractions[:60]!r}") from None
+    if not cuts:
+        raise InputError("--fractions is empty: give at least one fraction, e.g. 0.1,0.15,0.2")
     check_plot(plot)
     runs = [read_run(source, entropy_key, reward_key, reward_mean, step_key,
                      tracking_uri=tracking_uri) for source in sources]

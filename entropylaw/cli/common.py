@@ -30,6 +30,10 @@ RewardKey = Annotated[list[str] | None, typer.Option(
     help="Validation key; repeat to give several (with --reward-mean).")]
 RewardMean = Annotated[bool, typer.Option(
     "--reward-mean", help="Average several validation keys.")]
+RewardScale = Annotated[str, typer.Option(
+    "--reward-scale", metavar="SCALE",
+    help="Validation values as: auto (fractions 0-1, or percent 0-100 above 1.5), fraction, "
+         "percent, or raw (not an accuracy; fit in its own units, flagged).")]
 StepKey = Annotated[str | None, typer.Option(
     "--step-key", metavar="KEY", help="Step column (default: detected).")]
 TrackingUri = Annotated[str | None, typer.Option(
@@ -59,10 +63,12 @@ def user_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from ..errors import EntropyLawError
+        from ..errors import ArgumentError, EntropyLawError
 
         try:
             return command(*args, **kwargs)
+        except ArgumentError as exc:  # an option out of range: a usage error, as typer's own
+            _fail(str(exc), code=2)
         except EntropyLawError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -76,16 +82,18 @@ def user_errors(command):
     return wrapper
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(1)
+def _fail(message: str, code: int = 1) -> None:
+    from .._text import clean_message
+
+    typer.echo(f"Error: {clean_message(message)}", err=True)
+    raise typer.Exit(code)
 
 
 def emit(result, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        typer.echo(str(result))
+    from .._text import clean_report  # nothing from an input reaches the terminal raw
+
+    text = json.dumps(result.to_dict(), indent=2) if as_json else str(result)
+    typer.echo(clean_report(text))
 
 
 def check_plot(path) -> None:

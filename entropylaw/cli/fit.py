@@ -16,6 +16,7 @@ from .common import (
     Resamples,
     RewardKey,
     RewardMean,
+    RewardScale,
     Seed,
     Source,
     StepKey,
@@ -36,6 +37,7 @@ def fit(
     entropy_key: EntropyKey = None,
     reward_key: RewardKey = None,
     reward_mean: RewardMean = False,
+    reward_scale: RewardScale = "auto",
     step_key: StepKey = None,
     tracking_uri: TrackingUri = None,
     entropy_window: EntropyWindow = 1,
@@ -54,7 +56,7 @@ def fit(
 
     check_plot(plot)
     run = read_run(source, entropy_key, reward_key, reward_mean, step_key,
-                   tracking_uri=tracking_uri)
+                   tracking_uri=tracking_uri, reward_scale=reward_scale)
     result = fit_law(run, confidence=confidence, method=method, n_resamples=n_resamples,
                      seed=seed, entropy_window=entropy_window)
     save_plot(result, plot, log_entropy=log_entropy)

@@ -30,5 +30,7 @@ def import_run(
 
     log = read_log(source, step_key=step_key, tracking_uri=tracking_uri)
     written = write_csv(log, output, keys=key)
+    from .._text import clean_report
+
     text = json.dumps(written.to_dict(), indent=2) if as_json else str(written)
-    typer.echo(text, err=output == "-")
+    typer.echo(clean_report(text), err=output == "-")

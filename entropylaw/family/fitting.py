@@ -13,7 +13,7 @@ from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import FitError, InputError
 from ..law.fitting import LawFit
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Run, read
 from .lines import SizeLine, fit_size_line, least_squares
 from .members import Accuracy, Coefficients, FamilyRun, family_run
@@ -62,7 +62,7 @@ class LeftOut:
 
 
 @dataclass(frozen=True, eq=False)
-class FamilyFit:
+class FamilyFit(ResultMixin):
     """A family across model sizes: each run's plateau and its line in ln N on a bounded scale;
     the law's a, b and ceiling as lines in ln N (None when fewer than 2 sizes have coefficients);
     predictions, leave-one-size-out errors and warnings. Values are fractions; sizes billions of
@@ -168,15 +168,20 @@ class FamilyFit:
             "seed": self.seed,
         }
 
+    _summary_lists = ("predictions",)
+
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent
+
+        return [("sizes", ",".join(f"{size:g}B" for size in self.sizes)),
+                ("plateau form", self.plateau_line.form if self.plateau_line else "none"),
+                *((f"plateau@{p.size:g}B", f"{percent(p.plateau.estimate)} {interval(p.plateau)}")
+                  for p in self.size_predictions if p.plateau is not None)]
+
     def __str__(self) -> str:
         from ..report.family import format_family
 
         return format_family(self)
-
-    def __repr__(self) -> str:
-        return (f"FamilyFit(sizes={list(self.sizes)}, law_holds={self.law_holds}, "
-                f"plateau_form={self.plateau_line.form if self.plateau_line else None!r}, "
-                f"predictions={[p.size for p in self.size_predictions]})")
 
 
 def fit_family(

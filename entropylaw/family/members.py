@@ -181,9 +181,9 @@ def _estimates(a, b, a_draws, b_draws, confidence):
 def _coefficient_draws(item: Coefficients, n: int, rng):
     """Draws of (a, b) matching the given intervals: a split normal per coefficient (so an
     asymmetric interval stays asymmetric), correlated as the ceiling interval implies."""
-    from scipy.stats import norm
+    from ..quantiles import normal_quantile
 
-    quantile = float(norm.ppf(0.5 + item.confidence / 2.0))
+    quantile = float(normal_quantile(0.5 + item.confidence / 2.0))
     a_low, a_high = _half_widths(item.a)
     b_low, b_high = _half_widths(item.b)
     label = item.source or "coefficients"

@@ -176,9 +176,9 @@ def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
                                                                              math.nan))
     if not (math.isfinite(estimate) and math.isfinite(lower) and math.isfinite(upper)):
         return None
-    from scipy.stats import norm
+    from ..quantiles import normal_quantile
 
-    z = float(norm.ppf(0.5 + confidence / 2.0))
+    z = float(normal_quantile(0.5 + confidence / 2.0))
     normal = rng.standard_normal(n_draws)
     draws = estimate + normal * np.where(normal < 0, estimate - lower, upper - estimate) / z
     chosen = getattr(result, "chosen", None)

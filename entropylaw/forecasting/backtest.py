@@ -1,36 +1,39 @@
 """Backtest: cut runs at fractions of their steps, forecast the rest with every method, score.
 
-Methods: ``default`` (the forecaster), ``paper`` (the plain protocol of Cui et al.), ``live``
-(the forecaster with the entropy after the cut hidden, so it comes from the entropy trajectory),
-and the baselines ``last_value``, ``power_law`` and ``sigmoid``. The baselines see the window the
-default forecaster fits (an early phase it leaves out is left out for them too). The ceiling
-error is measured against the default forecaster's fit on the whole run, where the law holds
-there. See docs/backtest.md.
+Methods: ``default`` (the forecaster), ``law`` (the law alone, falling back to the last value
+where it fails: the forecaster before the default one), ``paper`` (the plain protocol of Cui et
+al.), ``live`` (the default with the entropy after the cut hidden, so the law's entropy comes
+from the entropy trajectory), the default's components on their own (``trend``,
+``last_value``), and the curve baselines ``power_law`` and ``sigmoid``. The components and
+baselines see the points the default forecaster uses (an early phase it leaves out is left out
+for them too). The ceiling error is measured against the law fitted to the whole run, where the
+law gate passes there. See docs/backtest.md.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from .._text import distinct_names
 from ..arguments import check_confidence
 from ..errors import FitError, InputError
-from ..results import Notice, json_float
-from ..run import Run
-from .baselines import last_value, power_law, sigmoid
-from .forecaster import LAW_DOES_NOT_HELP, cut_step, forecast
+from ..results import Notice, ResultMixin, json_float
+from ..run import Run, carry_notes
+from . import components
+from .baselines import power_law, sigmoid
+from .forecaster import cut_step, forecast
 from .scores import coverage, final_abs_error, rmse
 
-METHODS = ("default", "paper", "live", "last_value", "power_law", "sigmoid")
+METHODS = ("default", "law", "paper", "live", "trend", "last_value", "power_law", "sigmoid")
 FRACTIONS = (0.1, 0.15, 0.2)
 SCORE_COLUMNS = ("rmse", "final_abs_error", "ceiling_error", "coverage")
 
 
 @dataclass(frozen=True, eq=False)
-class Backtest:
+class Backtest(ResultMixin):
     """Scores per run, cut and method, and the predictions behind them (DataFrames).
 
     ``scores`` has one row per (run, fraction, method); ``predictions`` one per predicted
@@ -43,6 +46,7 @@ class Backtest:
     predictions: object
     reference_ceilings: dict
     skipped: tuple[Notice, ...]
+    notes: tuple[Notice, ...] = ()  # each run's reader notes, named by run
 
     def summary(self, runs=None):
         """Across runs (all, or those named in ``runs``), per fraction and method: medians of
@@ -85,7 +89,13 @@ class Backtest:
             "summary": records(self.summary()),
             "scores": records(self.scores),
             "skipped": [notice.to_dict() for notice in self.skipped],
+            "notes": [notice.to_dict() for notice in self.notes],
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        runs = 0 if self.scores.empty else self.scores.run.nunique()
+        return [("runs", str(runs)), ("fractions", ",".join(f"{f:g}" for f in self.fractions)),
+                ("skipped", str(len(self.skipped)))]
 
     def __str__(self) -> str:
         from ..report.backtest import format_backtest
@@ -115,9 +125,14 @@ def backtest(
     for fraction in fractions:
         if not 0 < fraction < 1:
             raise InputError(f"each fraction must be strictly between 0 and 1, got {fraction:g}")
-    names = [Path(str(run.source)).name for run in runs] if names is None else list(names)
+    if names is None:
+        names = distinct_names([run.source for run in runs])
+    names = [str(name) for name in names]
     if len(names) != len(runs):
         raise InputError(f"give one name per run: {len(names)} names for {len(runs)} runs")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"run names must differ; given more than once: {', '.join(repeated)}")
     options = dict(confidence=confidence, n_resamples=n_resamples, seed=seed)
     score_rows, prediction_rows, skipped, references = [], [], [], {}
     for name, run in zip(names, runs, strict=True):
@@ -153,31 +168,50 @@ def backtest(
                 }))
     predictions = (pd.concat(prediction_rows, ignore_index=True) if prediction_rows
                    else pd.DataFrame())
+    notes = tuple(Notice(n.code, f"{name}: {n.message}")
+                  for name, run in zip(names, runs, strict=True) for n in carry_notes(run))
     return Backtest(fractions, confidence, pd.DataFrame(score_rows), predictions, references,
-                    tuple(skipped))
+                    tuple(skipped), notes)
 
 
 def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) -> dict:
-    """method -> (points fitted, point forecast, lower, upper, ceiling) at the ``later`` steps."""
+    """method -> (points used, point forecast, lower, upper, ceiling) at the ``later`` steps."""
     curves = {}
     default = forecast(run, fit_until=cut, **options)
-    for method, result in (
-        ("default", default),
-        ("paper", forecast(run, fit_until=cut, protocol="paper", **options)),
-        ("live", forecast(run.until(cut), fit_until=cut, steps=later, **options)),
+    for method, make in (
+        ("default", lambda: default),
+        ("law", lambda: forecast(run, fit_until=cut, protocol="law", **options)),
+        ("paper", lambda: forecast(run, fit_until=cut, protocol="paper", **options)),
+        ("live", lambda: forecast(run.until(cut), fit_until=cut, steps=later, **options)),
     ):
+        try:
+            result = make()
+        except FitError as error:
+            skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: {error}"))
+            continue
         rows = result.predictions.set_index("step").reindex(later)
-        curves[method] = (result.fit.n_points, rows.reward.to_numpy(),
-                          rows.reward_lower.to_numpy(), rows.reward_upper.to_numpy(),
-                          result.ceiling.estimate)
-    kept = default.fit.data
+        ceiling = result.ceiling.estimate if result.ceiling is not None else math.nan
+        curves[method] = (result.n_points, rows.reward.to_numpy(),
+                          rows.reward_lower.to_numpy(), rows.reward_upper.to_numpy(), ceiling)
+    window = default.window
+    tail = (1.0 - options["confidence"]) / 2.0
+    from ..quantiles import normal_quantile
+
+    z = float(normal_quantile(1.0 - tail))
+    for method, make in (("trend", components.trend), ("last_value", components.last_value)):
+        part = make(window, later)
+        if part is None:
+            skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: needs "
+                                                    f"at least 3 validation points"))
+            continue
+        lower = np.clip(part.mean - z * part.sd, 0.0, 1.0)
+        upper = np.clip(part.mean + z * part.sd, 0.0, 1.0)
+        curves[method] = (len(window), part.mean, lower, upper, math.nan)
     start = float(run.reward.values[np.isfinite(run.reward.values)][0])
     baselines = {
-        "last_value": lambda: last_value(kept.steps, kept.reward, later,
-                                         confidence=options["confidence"]),
-        "power_law": lambda: power_law(kept.steps, kept.reward, later,
+        "power_law": lambda: power_law(window.steps, window.reward, later,
                                        confidence=options["confidence"]),
-        "sigmoid": lambda: sigmoid(kept.steps, kept.reward, later,
+        "sigmoid": lambda: sigmoid(window.steps, window.reward, later,
                                    confidence=options["confidence"], start=start),
     }
     for method, make in baselines.items():
@@ -186,22 +220,21 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
         except FitError as error:
             skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: {error}"))
             continue
-        curves[method] = (len(kept), curve.reward, curve.lower, curve.upper, curve.ceiling)
+        curves[method] = (len(window), curve.reward, curve.lower, curve.upper, curve.ceiling)
     return curves
 
 
 def _reference_ceiling(run: Run, options, name, skipped) -> float | None:
-    """The ceiling of the default forecaster's fit on the whole run, where the law holds."""
+    """The ceiling of the law fitted to the whole run, where the law gate passes there."""
     try:
         whole = forecast(run, **options)
     except FitError as error:
         skipped.append(Notice("no_reference", f"{name}: no fit on the whole run ({error})"))
         return None
-    failed = [w.code for w in whole.fit.warnings if w.code in LAW_DOES_NOT_HELP]
-    if failed:
+    if whole.ceiling is None:
+        reason = "not fitted" if whole.law is None else whole.law.reason
         skipped.append(Notice("no_reference",
-                              f"{name}: the law does not hold on the whole run "
-                              f"({', '.join(failed)}): no ceiling error"))
+                              f"{name}: the law does not hold on the whole run ({reason}): no "
+                              f"ceiling error"))
         return None
     return whole.ceiling.estimate
-

@@ -1,8 +1,9 @@
-"""Forecasters that ignore entropy, to measure the law against (SCIENCE.md section 4).
+"""Curve baselines that ignore entropy, for the backtest (SCIENCE.md section 4).
 
 Each takes the fit window's validation steps and accuracies and the steps to forecast, and
-returns a :class:`Curve`: the point forecast, a prediction band at ``confidence``, and the
-method's ceiling. How the bands are built is in docs/backtest.md.
+returns a :class:`Curve`: the point forecast, a prediction band at ``confidence`` (cut to
+[0, 1]), and the method's ceiling. The last value is a component of the default forecaster
+(components.py). How the bands are built is in docs/backtest.md.
 """
 
 from __future__ import annotations
@@ -28,20 +29,6 @@ class Curve:
     lower: np.ndarray
     upper: np.ndarray
     ceiling: float
-
-
-def last_value(steps, reward, targets, *, confidence: float) -> Curve:
-    """The last observed accuracy, forever. Its band is +- a t quantile times the root mean
-    square of the window's changes from one validation to the next."""
-    from scipy.stats import t as student_t
-
-    reward = _checked(steps, reward, 2, "the last-value baseline")[1]
-    targets = np.asarray(targets, dtype=float)
-    changes = np.diff(reward)
-    half_width = (student_t.ppf(0.5 + confidence / 2.0, changes.size)
-                  * np.sqrt(np.mean(changes**2)))
-    point = np.full(targets.size, reward[-1])
-    return Curve(point, point - half_width, point + half_width, float(reward[-1]))
 
 
 def power_law(steps, reward, targets, *, confidence: float, limit: float = 1.0) -> Curve:
@@ -98,14 +85,16 @@ def _sigmoid_shape(steps, midpoint, exponent):
 
 def _banded(point, design, target_design, rss, n_parameters, confidence, ceiling) -> Curve:
     """Band from the linear part of a curve fit: residual variance times (1 + leverage)."""
-    from scipy.stats import t as student_t
+    from ..quantiles import student_t_quantile
 
     dof = design.shape[0] - n_parameters
     inverse = np.linalg.pinv(design.T @ design)
-    leverage = np.einsum("ij,jk,ik->i", target_design, inverse, target_design)
-    half_width = (student_t.ppf(0.5 + confidence / 2.0, dof)
+    leverage = ((target_design @ inverse) * target_design).sum(axis=1)
+    half_width = (student_t_quantile(0.5 + confidence / 2.0, dof)
                   * np.sqrt(rss / dof * (1.0 + leverage)))
-    return Curve(point, point - half_width, point + half_width, float(ceiling))
+    point = np.clip(point, 0.0, 1.0)
+    return Curve(point, np.clip(point - half_width, 0.0, 1.0),
+                 np.clip(point + half_width, 0.0, 1.0), float(np.clip(ceiling, 0.0, 1.0)))
 
 
 def _checked(steps, reward, minimum: int, what: str, *, positive: bool = False):

@@ -1,14 +1,12 @@
-"""Forecast a run's late-stage accuracy and ceiling from an early window of it.
+"""Forecast a run's late-stage accuracy and plateau from an early window of it.
 
-The default forecaster (``protocol='default'``) leaves out an early phase the law does not
-describe, fits the law to the rest of the window, and predicts each later validation
-measurement with the fit's AR(1) noise model conditioned on the window's last point. Where the
-fit says the law does not describe the window (its warnings ``nonpositive_a`` or ``poor_fit``)
-it falls back to the last-value baseline and says so. ``protocol='paper'`` is the plain
-protocol of Cui et al.: the law fitted to the window as it is, predictions of the line plus
-unconditional noise. Entropy after the window is the logged one where it exists, else the
-entropy trajectory's forecast.
-See docs/forecast.md.
+The default forecaster weighs competing models of the rest of the run by the window's own
+evidence and an empirical prior learned across real runs (prior.py): the law (only where the law
+gate passes and its curve stays inside [0, 1]), a saturating trend in steps, and the last value
+(components.py, ensemble.py). ``protocol='law'`` is the law alone (falling back to the last value
+where it fails), ``protocol='paper'`` the plain protocol of Cui et al. Entropy after the window
+is the logged one where it exists, else the entropy trajectory's forecast. Every accuracy it
+returns lies in [0, 1]. See docs/forecast.md.
 """
 
 from __future__ import annotations
@@ -21,20 +19,41 @@ import numpy as np
 from .._text import few, plural
 from ..arguments import check_confidence
 from ..errors import FitError, InputError
+from ..law.early import find_early_phase
 from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, fit
-from ..results import Estimate, Notice, json_float
-from ..run import Run, pair
+from ..law.gate import LawGate, check_law
+from ..law.linear import fit_line
+from ..results import Estimate, Notice, ResultMixin, json_float
+from ..run import Run, carry_notes, pair
 from ..sources.log import KeySeries
-from .baselines import last_value
+from . import components as models
 from .conditional import observation_draws, validation_spacing
-from ..law.early import find_early_phase
+from .ensemble import lfo_scores, mix, weights
+from .prior import PRIOR, Prior
 from .scores import Metrics
 from .trajectory import Trajectory, fit_trajectory
 
-PROTOCOLS = ("default", "paper")
-LAW_DOES_NOT_HELP = ("nonpositive_a", "poor_fit")
 FAR_STEPS = 100  # crossings beyond 100x the fit window count as never
+MAX_TARGETS = 5000  # predictions one forecast may make
+LAW_DOES_NOT_HELP = ("nonpositive_a", "poor_fit")  # fit warnings that stop the 'law' protocol
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How a forecast is made: the models that compete, and the law's noise model."""
+
+    name: str
+    ensemble: bool  # the law, the trend and the last value compete; else the law alone
+    conditional: bool  # the law's noise conditioned on the window's last point
+    exclude_early: bool  # leave out an early phase the law does not describe
+
+
+PROTOCOLS = {
+    "default": Protocol("default", ensemble=True, conditional=True, exclude_early=True),
+    "law": Protocol("law", ensemble=False, conditional=True, exclude_early=True),
+    "paper": Protocol("paper", ensemble=False, conditional=False, exclude_early=False),
+}
 
 
 @dataclass(frozen=True)
@@ -60,54 +79,97 @@ class Margin:
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
-    """A forecast of one run from its fit window. Reward-valued numbers are fractions.
+class Forecast(ResultMixin):
+    """A forecast of one run from its fit window. Reward-valued numbers are fractions in [0, 1].
 
     ``predictions`` is a DataFrame: step, entropy, entropy_observed, reward, reward_lower,
-    reward_upper, observed (NaN where no validation value exists).
+    reward_upper, observed (NaN where no validation value exists). ``fit`` is the law fitted
+    to the window (None with fewer than 3 points), ``law`` its gate; ``ceiling`` is given only
+    where the law applies, ``plateau`` always: the level the forecast settles at, of the kind
+    ``plateau_kind`` ('ceiling', 'asymptote' of the trend, or 'last_level').
     """
 
-    fit: LawFit
+    fit: LawFit | None
+    law: LawGate | None
     fit_until_step: int
     excluded_steps: tuple[int, ...]
-    ceiling: Estimate
+    ceiling: Estimate | None
+    plateau: Estimate
+    plateau_kind: str
     confidence: float
     predictions: object
     metrics: Metrics | None
     margin: Margin | None
     protocol: str
-    forecaster: str  # 'law' or 'last_value'
+    forecaster: str  # the model with the largest weight
+    weights: dict
     warnings: tuple[Notice, ...]
     notes: tuple[Notice, ...]
     excluded_rewards: tuple[float, ...] = ()  # validation values at excluded_steps
+    window: models.Window | None = None  # the validation points the forecast used
+    source: str | None = None
+
+    @property
+    def n_points(self) -> int:
+        return 0 if self.window is None else len(self.window)
+
+    @property
+    def chosen(self) -> str:
+        return self.forecaster
 
     def to_dict(self) -> dict:
         rows = [
             {"step": int(row.step), "entropy": json_float(row.entropy),
              "entropy_observed": bool(row.entropy_observed), "reward": json_float(row.reward),
-             "lower": json_float(row.reward_lower), "upper": json_float(row.reward_upper),
-             "observed": json_float(row.observed)}
+             "reward_lower": json_float(row.reward_lower),
+             "reward_upper": json_float(row.reward_upper), "observed": json_float(row.observed)}
             for row in self.predictions.itertuples(index=False)
         ]
         return {
-            "fit": self.fit.to_dict(),
+            "fit": None if self.fit is None else self.fit.to_dict(),
+            "law": None if self.law is None else self.law.to_dict(),
+            "source": self.source,
             "fit_until_step": self.fit_until_step,
+            "n_points": self.n_points,
             "excluded_steps": list(self.excluded_steps),
-            "ceiling": self.ceiling.to_dict(std_error=False),
+            "ceiling": None if self.ceiling is None else self.ceiling.to_dict(std_error=False),
+            "plateau": {**self.plateau.to_dict(std_error=False), "kind": self.plateau_kind},
             "confidence": self.confidence,
             "predictions": rows,
             "metrics": None if self.metrics is None else self.metrics.to_dict(),
             "margin": None if self.margin is None else self.margin.to_dict(),
             "protocol": self.protocol,
             "forecaster": self.forecaster,
+            "weights": {name: json_float(value) for name, value in self.weights.items()},
             "warnings": [w.to_dict() for w in self.warnings],
             "notes": [n.to_dict() for n in self.notes],
         }
+
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent, points
+
+        rmse = [] if self.metrics is None else [("rmse", points(self.metrics.rmse))]
+        level = ([("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}")]
+                 if self.ceiling is not None else
+                 [("plateau", f"{percent(self.plateau.estimate)} {interval(self.plateau)}")])
+        return [*level, ("forecaster", self.forecaster),
+                ("fit_until_step", str(self.fit_until_step)), *rmse]
 
     def __str__(self) -> str:
         from ..report.forecast import format_forecast
 
         return format_forecast(self)
+
+
+@dataclass(frozen=True, eq=False)
+class _Window:
+    """What the forecast may use from the fit window."""
+
+    validation: models.Window  # points the trend and the last value see
+    law_run: Run | None  # the run the law is fitted to (early points left out)
+    excluded: tuple[int, ...]
+    excluded_rewards: tuple[float, ...]
+    phase: object  # the EarlyPhase found, with suspect_first
 
 
 def forecast(
@@ -125,136 +187,338 @@ def forecast(
     method: str = "ar1",
     n_resamples: int = 4000,
     seed=None,
+    prior: Prior = PRIOR,
 ) -> Forecast:
-    """Fit the law on the validation points up to a cut and forecast the rest of the run.
+    """Forecast the validation accuracy after a cut from the points up to it.
 
     The cut is ``fit_fraction`` x the run's last step, or ``fit_until``; without either, the
     whole run (a live run). Predictions are made at the later validation steps, then every
     validation interval up to ``horizon`` (default: the run's last step, or twice the cut for a
     live run), or at ``steps`` when given. ``margin`` (a fraction) sets when the run counts as
-    at its ceiling. ``seed`` is an int or a numpy Generator.
+    at its ceiling. ``protocol`` is 'default', 'law' or 'paper'. ``seed`` is an int or a numpy
+    Generator.
     """
     check_confidence(confidence)
     if protocol not in PROTOCOLS:
-        raise InputError(f"`protocol` must be in {{'default', 'paper'}}, got {protocol!r}")
-    if not (isinstance(margin, (int, float)) and margin > 0):
-        raise InputError(f"`margin` must be positive, got {margin!r}")
+        raise InputError(f"`protocol` must be in {{'default', 'law', 'paper'}}, got {protocol!r}")
+    if not (isinstance(margin, (int, float)) and 0 < margin < 1):
+        raise InputError(f"`margin` must be a fraction between 0 and 1, got {margin!r}")
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
+        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+    how = PROTOCOLS[protocol]
     cut = cut_step(run, fit_fraction=fit_fraction, fit_until=fit_until)
-    window = run.until(cut)
-    law, (excluded, excluded_rewards), warnings, notes = _fit_window(
-        window, cut, keep_early=keep_early, protocol=protocol, confidence=confidence,
-        method=method, n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng([law.seed, 1])
-    law_helps = protocol == "paper" or not any(w.code in LAW_DOES_NOT_HELP for w in law.warnings)
+    warnings: list[Notice] = []
+    notes: list[Notice] = []
+    window = _window(run.until(cut), cut, how, keep_early, entropy_window, warnings, notes)
+    law, gate = _fit_law(window, how, warnings, confidence=confidence, method=method,
+                         n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
+    if seed is None and law is not None:
+        seed = law.seed
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+        [0 if seed is None else int(seed), 1])
+    validation = window.validation
+    targets, observed = _targets(run, cut, validation, horizon, steps)
 
-    targets, observed = _targets(run, cut, law.data.steps, horizon, steps)
+    candidates = {}
+    law_parts = None
+    if law is not None and (gate.applies if how.ensemble else _law_helps(law, how)):
+        law_parts = _law_component(law, run, window, targets, how, entropy_window, rng,
+                                   n_resamples, confidence, warnings, notes)
+        if law_parts is not None:
+            targets, observed = law_parts.targets, law_parts.observed
+            if law_parts.component.in_bounds:
+                candidates["law"] = law_parts.component
+            else:
+                warnings.append(Notice("law_out_of_bounds", _out_of_bounds(law_parts.component)))
+    if how.ensemble or "law" not in candidates:
+        candidates["last_value"] = models.last_value(validation, targets, prior)
+    if how.ensemble:
+        trend = models.trend(validation, targets, prior)
+        if trend is not None and trend.in_bounds:
+            candidates["trend"] = trend
+        elif trend is not None:
+            notes.append(Notice("trend_out_of_bounds", "the trend was left out: "
+                                + _out_of_bounds(trend)))
+    weight = _weigh(candidates, validation, law, prior) if how.ensemble else {
+        next(iter(candidates)): 1.0}
+    if not how.ensemble and "law" not in candidates:
+        warnings.append(_law_not_used(law, gate, validation))
+    mixture = mix(candidates, weight, confidence=confidence, rng=rng, n_draws=n_resamples,
+                  prior=prior if how.ensemble else prior.replace(band_scale=1.0),
+                  draws={} if law_parts is None else {"law": law_parts.draws},
+                  plateau_draws={} if law_parts is None else {"law": law_parts.ceiling_draws})
+    chosen = max(weight, key=weight.get)
+    if how.ensemble and gate is not None and not gate.applies:
+        warnings.append(Notice("law_not_supported",
+                               f"the law does not drive this forecast: {gate.reason}; "
+                               f"`entropylaw diagnose` says more"))
+    return _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, weight,
+                   chosen, how, margin, confidence, warnings, notes)
+
+
+def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, warnings, notes):
+    """Stage 1: the fit window's validation points and the early phase left out of them."""
+    reward = window_run.reward
+    finite = np.isfinite(reward.values)
+    if not finite.any():
+        raise FitError(f"no validation point at or before step {cut}: nothing to forecast from "
+                       f"(the first validation is at step "
+                       f"{few(reward.steps[:1]) or 'none'}); cut later")
+    excluded: tuple[int, ...] = ()
+    excluded_rewards: tuple[float, ...] = ()
+    phase = None
+    try:
+        pairs = window_run.pairs(entropy_window=entropy_window)
+    except (FitError, InputError):
+        pairs = None
+    if pairs is not None and len(pairs):
+        phase = find_early_phase(pairs.entropy, pairs.reward,
+                                 entropy_noise=relative_entropy_noise(window_run.entropy.values),
+                                 entropy_window=entropy_window)
+        before_training = (window_run.entropy.steps.size > 0
+                           and pairs.steps[0] < window_run.entropy.steps[0])
+        suspect = not phase.checked and before_training and len(pairs) > 1
+        kept = keep_early or not how.exclude_early
+        phase = _Phase(phase.n_points, phase.checked, suspect and kept)
+        count = phase.n_points or (1 if suspect else 0)
+        excluded = tuple(int(s) for s in pairs.steps[:count])
+        excluded_rewards = tuple(float(r) for r in pairs.reward[:count])
+        if excluded and kept:
+            warnings.append(Notice(
+                "early_phase_mismatch",
+                f"kept steps {few(excluded)} as asked, though "
+                + ("accuracy there is far below the law fitted to the later points"
+                   if phase.n_points else "the validation came before training and the window "
+                   "is too short to test it") + " (an early phase the law does not describe)"))
+            excluded, excluded_rewards = (), ()
+        elif phase.n_points:
+            notes.append(Notice(
+                "early_phase_excluded",
+                f"left out {plural(len(excluded), 'validation point')} (steps {few(excluded)}): "
+                f"accuracy there is far below the law fitted to the later points (a validation "
+                f"before training, or the model learning the answer format); --keep-early keeps "
+                f"them"))
+        elif excluded:
+            notes.append(Notice(
+                "early_phase_untested",
+                f"left step {excluded[0]} out of the law's fit: a validation before any logged "
+                f"entropy (before training), in a window too short to test whether the law "
+                f"describes it (5 points needed); --keep-early keeps it"))
+    law_run = _without_steps(window_run, excluded) if pairs is not None else None
+    if phase is not None and not phase.n_points:  # only the law leaves out an untested point
+        excluded, excluded_rewards = (), ()
+    steps, values = reward.steps[finite], reward.values[finite]
+    keep = ~np.isin(steps, excluded)
+    steps, values = steps[keep], values[keep]
+    validation = models.Window.of(steps, values, validation_spacing(reward.steps[finite]))
+    return _Window(validation, law_run, excluded, excluded_rewards, phase)
+
+
+@dataclass(frozen=True)
+class _Phase:
+    n_points: int
+    checked: bool
+    suspect_first: bool
+
+
+def _fit_law(window: _Window, how: Protocol, warnings, **options):
+    """Stage 2: the law fitted to the window and its gate; (None, None) below 3 points."""
+    if window.law_run is None:
+        return None, None
+    try:
+        law = fit(window.law_run, **options)
+    except FitError as error:
+        if not how.ensemble:
+            raise
+        warnings.append(Notice("law_not_fitted", f"the law was not fitted: {error}"))
+        return None, None
+    return law, check_law(law, early_phase=window.phase)
+
+
+@dataclass(frozen=True, eq=False)
+class _LawParts:
+    component: models.Component
+    draws: np.ndarray
+    ceiling_draws: np.ndarray
+    targets: np.ndarray
+    observed: np.ndarray
+    entropy: np.ndarray
+    logged: np.ndarray
+    trajectory_rows: object
+
+
+def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamples,
+                   confidence, warnings, notes) -> _LawParts | None:
+    """Stage 3: the law's draws at the targets, with logged or forecast entropy."""
+    observed = _observed(run, targets)
     entropy, logged = _entropy_at(run, targets, entropy_window)
     trajectory = None
+    window_entropy = window.law_run.entropy
     try:
-        trajectory = fit_trajectory(window.entropy.steps, window.entropy.values)
+        trajectory = fit_trajectory(window_entropy.steps, window_entropy.values)
     except FitError as error:
-        warnings.append(Notice("entropy_model_failed", f"no entropy forecast: {error}"))
         if not logged.all():
-            notes.append(Notice("steps_not_forecast",
-                                f"left out {plural((~logged).sum(), 'step')} after the last "
-                                f"logged entropy (steps {few(targets[~logged])}): no entropy "
-                                f"forecast"))
-            targets, observed, entropy, logged = (v[logged] for v in (targets, observed,
-                                                                      entropy, logged))
+            warnings.append(Notice("entropy_model_failed", f"no entropy forecast: {error}"))
+            if not how.ensemble:
+                notes.append(Notice(
+                    "steps_not_forecast",
+                    f"left out {plural((~logged).sum(), 'step')} after the last logged entropy "
+                    f"(steps {few(targets[~logged])}): no entropy forecast"))
+                targets, observed, entropy, logged = (v[logged] for v in (targets, observed,
+                                                                          entropy, logged))
+                if targets.size == 0:
+                    raise FitError("no step to forecast: the entropy after the window is not "
+                                   "logged and cannot be forecast") from None
+            else:
+                return None
     entropy_draws = np.broadcast_to(entropy, (n_resamples, targets.size)).copy()
-    trajectory_rows = None
+    rows = None
     if trajectory is not None:
-        modelled, trajectory_rows = trajectory.draws(targets, n_resamples, rng)
+        modelled, rows = trajectory.draws(targets, n_resamples, rng)
         entropy_draws[:, ~logged] = modelled[:, ~logged]
         entropy[~logged] = np.median(modelled[:, ~logged], axis=0)
+    means, draws = observation_draws(law, entropy_draws, targets,
+                                     spacing=validation_spacing(law.data.steps),
+                                     conditional=how.conditional, logged=logged)
+    if how.conditional:
+        point = means.mean(axis=0)
+    else:  # the paper's line, at the entropy (the median of its draws where forecast)
+        point = law.line.b - law.line.a * np.exp(np.median(entropy_draws, axis=0))
+    spread = np.nanstd(draws, axis=0)
+    ceiling = law.draws.ceiling
+    component = models.Component("law", point, spread, float(law.ceiling.estimate),
+                                 float(np.nanstd(ceiling)))
+    return _LawParts(component, draws, ceiling, targets, observed, entropy, logged, rows)
 
-    if law_helps:
-        point, lower, upper = _law_band(law, entropy_draws, targets, logged,
-                                        validation_spacing(law.data.steps), confidence,
-                                        conditional=protocol == "default")
-    else:
-        curve = last_value(law.data.steps, law.data.reward, targets, confidence=confidence)
-        point, lower, upper = curve.reward, curve.lower, curve.upper
-        codes = ", ".join(w.code for w in law.warnings if w.code in LAW_DOES_NOT_HELP)
-        warnings.append(Notice(
-            "law_not_supported",
-            f"the law does not describe the fit window ({codes}): the forecast is the last "
-            f"observed accuracy ({point[0] * 100:.1f}%), its band from the window's "
-            f"changes between validations; the ceiling is not meaningful"))
 
+def _weigh(candidates, validation, law, prior: Prior) -> dict:
+    """Stage 4: weights from the prior and the window's leave-future-out scores."""
+    rest = 1.0 - prior.weight_law if "law" in candidates else 1.0
+    priors = {"law": prior.weight_law, "trend": rest * prior.weight_trend,
+              "last_value": rest * (1.0 - prior.weight_trend)}
+    makers = {"last_value": lambda head, at: models.last_value(head, at, prior)}
+    if "trend" in candidates:
+        makers["trend"] = lambda head, at: models.trend(head, at, prior)
+    if "law" in candidates:
+        makers["law"] = _law_maker(law, prior)
+    evidence = {"law": prior.law_evidence, "trend": prior.evidence,
+                "last_value": prior.evidence}
+    return weights(candidates, priors, lfo_scores(validation, makers), evidence)
+
+
+def _law_maker(law: LawFit, prior: Prior):
+    """The law refitted (least squares) to the points before a step, predicting that step."""
+    entropy_at = dict(zip(law.data.steps.tolist(), law.data.entropy.tolist(), strict=True))
+    steps = np.asarray(law.data.steps, dtype=float)
+
+    def make(head: models.Window, at) -> models.Component | None:
+        step = int(at[0])
+        use = steps < at[0]
+        if use.sum() < 4 or step not in entropy_at:
+            return None
+        try:
+            line = fit_line(np.exp(law.data.entropy[use]), law.data.reward[use])
+        except FitError:
+            return None
+        x = math.exp(entropy_at[step])
+        centre = float(line.x.mean())
+        leverage = 1.0 / line.n + (x - centre) ** 2 / float(((line.x - centre) ** 2).sum())
+        variance = max(line.rss / (line.n - 2), models.noise_variance(head, prior))
+        mean = np.array([line.b - line.a * x])
+        return models.Component("law", mean, np.array([math.sqrt(variance * (1 + leverage))]),
+                                float(line.b - line.a), math.nan)
+
+    return make
+
+
+def _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, weight, chosen,
+            how, margin, confidence, warnings, notes) -> Forecast:
+    """Stage 5: the predictions table, scores, margin and the result."""
     import pandas as pd
 
+    if law_parts is not None:
+        entropy, logged = law_parts.entropy, law_parts.logged
+    else:
+        entropy, logged = _entropy_at(run, targets, 1)
     predictions = pd.DataFrame({
         "step": targets.astype(np.int64), "entropy": entropy, "entropy_observed": logged,
-        "reward": point, "reward_lower": lower, "reward_upper": upper, "observed": observed,
+        "reward": mixture.reward, "reward_lower": mixture.lower,
+        "reward_upper": mixture.upper, "observed": observed,
     })
     seen = np.isfinite(observed)
-    metrics = (Metrics.score(observed[seen], point[seen], lower[seen], upper[seen])
-               if seen.any() else None)
+    metrics = (Metrics.score(observed[seen], mixture.reward[seen], mixture.lower[seen],
+                             mixture.upper[seen]) if seen.any() else None)
+    law_used = weight.get("law", 0.0) >= 0.5
     margin_result = None
-    if law_helps and trajectory is not None and law.line.a > 0:
-        margin_result = _margin(law, trajectory_rows, margin, cut, confidence)
+    if law_used and law_parts is not None and law_parts.trajectory_rows is not None \
+            and law.line.a > 0:
+        margin_result = _margin(law, law_parts.trajectory_rows, margin, cut, confidence)
+    applies = gate is not None and gate.applies and "law" in weight
+    ceiling = None
+    if applies and 0.0 <= law.ceiling.estimate <= 1.0:
+        ceiling = replace(law.ceiling, lower=max(law.ceiling.lower, 0.0),
+                          upper=min(law.ceiling.upper, 1.0))
+    kind = {"law": "ceiling", "trend": "asymptote"}.get(chosen, "last_level")
+    fit_warnings = () if law is None else law.warnings
     return Forecast(
-        fit=law, fit_until_step=cut, excluded_steps=excluded, ceiling=law.ceiling,
-        excluded_rewards=excluded_rewards,
-        confidence=confidence, predictions=predictions, metrics=metrics, margin=margin_result,
-        protocol=protocol, forecaster="law" if law_helps else "last_value",
-        warnings=tuple(law.warnings) + tuple(warnings), notes=tuple(notes),
+        fit=law, law=gate, fit_until_step=cut, excluded_steps=window.excluded,
+        excluded_rewards=window.excluded_rewards, ceiling=ceiling, plateau=mixture.plateau,
+        plateau_kind=kind, confidence=confidence, predictions=predictions, metrics=metrics,
+        margin=margin_result, protocol=how.name, forecaster=chosen, weights=dict(weight),
+        warnings=tuple(fit_warnings) + tuple(warnings),
+        notes=carry_notes(run, () if law is None else law.notes, notes),
+        window=window.validation, source=run.source,
     )
 
 
-def _fit_window(window: Run, cut: int, *, keep_early, protocol, entropy_window, **options):
-    """The law fitted to the window, an early phase left out unless kept: (fit, (excluded
-    steps, their validation values), warnings, notes)."""
-    pairs = window.pairs(entropy_window=entropy_window)
-    if len(pairs) < 3:
-        raise FitError(f"the fit window (steps <= {cut}) holds "
-                       f"{plural(len(pairs), 'validation point')}; the law needs at least 3")
-    warnings: list[Notice] = []
-    notes: list[Notice] = []
-    phase = find_early_phase(pairs.entropy, pairs.reward,
-                             entropy_noise=relative_entropy_noise(window.entropy.values),
-                             entropy_window=entropy_window)
-    excluded = tuple(int(s) for s in pairs.steps[: phase.n_points])
-    excluded_rewards = tuple(float(r) for r in pairs.reward[: phase.n_points])
-    if excluded and (keep_early or protocol == "paper"):
-        warnings.append(Notice(
-            "early_phase_mismatch",
-            f"kept steps {few(excluded)} as asked, though accuracy there is far below the law "
-            f"fitted to the later points (an early phase the law does not describe)"))
-        excluded, excluded_rewards = (), ()
-    elif excluded:
-        notes.append(Notice(
-            "early_phase_excluded",
-            f"left out {plural(len(excluded), 'validation point')} (steps {few(excluded)}): "
-            f"accuracy there is far below the law fitted to the later points (a validation "
-            f"before training, or the model learning the answer format); --keep-early keeps "
-            f"them"))
-    law = fit(_without_steps(window, excluded), entropy_window=entropy_window, **options)
-    failed = any(w.code in LAW_DOES_NOT_HELP for w in law.warnings)
-    if failed and not phase.checked and protocol == "default" and not keep_early:
-        warnings.append(Notice(
-            "early_phase_mismatch",
-            f"the window holds only {plural(len(pairs), 'validation point')}, too few to check "
-            f"for an early phase the law does not describe (5 needed); one may distort this fit"))
-    return law, (excluded, excluded_rewards), warnings, notes
+def _law_helps(law: LawFit, how: Protocol) -> bool:
+    """Whether the law alone ('law', 'paper') may forecast: the paper's protocol always uses
+    it; the 'law' protocol not where its a is <= 0 or indistinguishable from 0."""
+    return how.name == "paper" or not any(w.code in LAW_DOES_NOT_HELP for w in law.warnings)
+
+
+def _law_not_used(law, gate, validation) -> Notice:
+    why = ("it could not be fitted" if law is None
+           else gate.reason if gate is not None and not gate.applies
+           else "its curve leaves 0-100% over the forecast")
+    return Notice("law_not_supported",
+                  f"the law does not describe the fit window ({why}): the forecast is the last "
+                  f"observed accuracy ({validation.reward[-1] * 100:.1f}%), its band a random "
+                  f"walk's; the ceiling is not meaningful")
+
+
+def _out_of_bounds(component) -> str:
+    values = np.append(component.mean, component.plateau)
+    return (f"its curve leaves 0-100% over the forecast (it reaches "
+            f"{np.nanmin(values) * 100:.1f}% to {np.nanmax(values) * 100:.1f}%), so it does not "
+            f"forecast this run")
 
 
 def cut_step(run: Run, *, fit_fraction=None, fit_until=None) -> int:
-    """The last step of the fit window: ``fit_fraction`` x the run's last step, or
+    """The last step of the fit window: ``fit_fraction`` of the way from the run's first logged
+    step to its last (a run logged from step 0: that fraction of its last step), or
     ``fit_until``, or the run's last step."""
     if fit_fraction is not None and fit_until is not None:
         raise InputError("give `fit_fraction` or `fit_until`, not both")
     if fit_fraction is not None:
         if not (isinstance(fit_fraction, (int, float)) and 0 < fit_fraction <= 1):
             raise InputError(f"`fit_fraction` must be in (0, 1], got {fit_fraction!r}")
-        return math.floor(fit_fraction * run.last_step)
+        first = _first_step(run)
+        return first + math.floor(fit_fraction * (run.last_step - first))
     if fit_until is not None:
         if not isinstance(fit_until, (int, np.integer)) or fit_until < 0:
             raise InputError(f"`fit_until` must be a whole number of steps >= 0, "
                              f"got {fit_until!r}")
+        if fit_until > run.last_step:
+            raise InputError(f"`fit_until` {fit_until} lies after the run's last step "
+                             f"({run.last_step}); leave it out to forecast from the whole run")
         return int(fit_until)
     return run.last_step
+
+
+def _first_step(run: Run) -> int:
+    starts = [int(s.steps[0]) for s in (run.entropy, run.reward) if len(s)]
+    return max(min(starts), 0) if starts else 0
 
 
 def _without_steps(run: Run, steps) -> Run:
@@ -270,31 +534,43 @@ def _without_steps(run: Run, steps) -> Run:
                    rewards={key: drop(series) for key, series in run.rewards.items()})
 
 
-def _targets(run: Run, cut: int, window_steps, horizon, steps):
+def _targets(run: Run, cut: int, window: models.Window, horizon, steps):
     """Steps to predict and the validation value observed there (NaN where none)."""
     reward = run.reward
-    seen = dict(zip(reward.steps.tolist(), reward.values.tolist(), strict=True))
     if steps is not None:
         targets = np.unique(np.asarray(steps, dtype=np.int64))
         if targets.size == 0 or targets.min() <= cut:
             raise InputError(f"`steps` to forecast must lie after the fit window "
                              f"(step {cut}), got {few(targets) or 'none'}")
+        if targets.size > MAX_TARGETS:
+            raise InputError(f"`steps` asks for {targets.size} predictions; the most is "
+                             f"{MAX_TARGETS}")
     else:
         later = reward.steps[(reward.steps > cut) & np.isfinite(reward.values)]
         if horizon is None:
-            horizon = run.last_step if later.size else 2 * cut
+            horizon = run.last_step if later.size else 2 * max(cut, 1)
         if not isinstance(horizon, (int, np.integer)) or horizon <= cut:
             raise InputError(f"`horizon` must be a step after the fit window (step {cut}), "
                              f"got {horizon!r}")
         later = later[later <= horizon]
-        spacing = validation_spacing(window_steps)
+        spacing = window.spacing
         start = later[-1] if later.size else cut
+        count = (horizon - start) / spacing + later.size
+        if count > MAX_TARGETS:
+            raise InputError(f"`horizon` {horizon} would need {int(count)} predictions (one "
+                             f"every {spacing:g} steps); the most is {MAX_TARGETS}: give a "
+                             f"nearer horizon")
         grid = np.arange(start + spacing, horizon + 0.5, spacing)
         targets = np.concatenate([later, np.rint(grid)]).astype(np.int64)
         if targets.size == 0:
             targets = np.array([horizon], dtype=np.int64)
-    observed = np.array([seen.get(int(s), np.nan) for s in targets], dtype=float)
-    return targets, observed
+    return targets, _observed(run, targets)
+
+
+def _observed(run: Run, targets) -> np.ndarray:
+    reward = run.reward
+    seen = dict(zip(reward.steps.tolist(), reward.values.tolist(), strict=True))
+    return np.array([seen.get(int(s), np.nan) for s in targets], dtype=float)
 
 
 def _entropy_at(run: Run, targets, entropy_window: int):
@@ -308,19 +584,6 @@ def _entropy_at(run: Run, targets, entropy_window: int):
     return entropy, observed
 
 
-def _law_band(law: LawFit, entropy_draws, targets, logged, spacing, confidence, *,
-              conditional: bool):
-    tail = (1.0 - confidence) / 2.0
-    means, draws = observation_draws(law, entropy_draws, targets, spacing=spacing,
-                                     conditional=conditional, logged=logged)
-    if conditional:
-        point = means.mean(axis=0)
-    else:  # the paper's line, at the entropy (the median of its draws where forecast)
-        point = law.line.b - law.line.a * np.exp(np.median(entropy_draws, axis=0))
-    lower, upper = np.nanquantile(draws, [tail, 1.0 - tail], axis=0)
-    return point, lower, upper
-
-
 def _margin(law: LawFit, rows, margin, cut, confidence) -> Margin:
     """Steps until the law's mean is within ``margin`` of the ceiling: a (exp(H) - 1) <= margin,
     that is H <= log(1 + margin / a), reached where the entropy trajectory crosses it."""
@@ -329,6 +592,7 @@ def _margin(law: LawFit, rows, margin, cut, confidence) -> Margin:
         threshold = np.where(a > 0, np.log1p(margin / a), np.inf)
     crossing = Trajectory.crossing_steps(threshold, rows)
     crossing[crossing > FAR_STEPS * max(cut, 1)] = np.inf
+    crossing = np.maximum(crossing, cut)  # a crossing before the cut is reached at the cut
     tail = (1.0 - confidence) / 2.0
     step, lower, upper = np.quantile(crossing, [0.5, tail, 1.0 - tail], method="inverted_cdf")
     return Margin(float(margin), float(np.log1p(margin / law.line.a)),
@@ -341,4 +605,3 @@ def _finite(value) -> float | None:
 
 def _whole(value) -> int | None:
     return None if value is None else math.ceil(value)
-

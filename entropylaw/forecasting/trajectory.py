@@ -59,7 +59,7 @@ class Trajectory:
         of each draw, n_draws x 4)."""
         grid = rng.choice(self.weights.size, size=n_draws, p=self.weights)
         roots = np.linalg.cholesky(self.covariance[grid])
-        shocks = np.einsum("rij,rj->ri", roots, rng.standard_normal((n_draws, 2)))
+        shocks = (roots @ rng.standard_normal((n_draws, 2, 1)))[..., 0]
         coefficients = np.maximum(self.coefficients[grid] + shocks, 0.0)
         rows = np.column_stack([coefficients, self.scale[grid], self.power[grid]])
         return _curve(coefficients, self.scale[grid], self.power[grid], steps), rows
@@ -96,13 +96,13 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     weight = 1.0 / entropy
     design = np.stack([np.broadcast_to(weight, shape.shape), shape * weight], axis=2)
     target = entropy * weight
-    normal = np.einsum("gni,gnj->gij", design, design)
-    right = np.einsum("gni,n->gi", design, target)
+    normal = np.swapaxes(design, 1, 2) @ design
+    right = target @ design
     coefficients = np.linalg.solve(normal, right[..., None])[..., 0]
     negative = coefficients[:, 0] < 0  # a floor below 0: refit with the floor at 0
     coefficients[negative, 0] = 0.0
     coefficients[negative, 1] = (right[negative, 1] / normal[negative, 1, 1])
-    residuals = target[None, :] - np.einsum("gni,gi->gn", design, coefficients)
+    residuals = target[None, :] - (design @ coefficients[..., None])[..., 0]
     rss = np.maximum((residuals**2).sum(axis=1), np.finfo(float).tiny)
     best = int(np.argmin(rss))
     rho = float(np.clip(np.nan_to_num(lag1_autocorrelation(residuals[best])), 0.0,

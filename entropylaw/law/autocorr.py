@@ -38,54 +38,71 @@ def ar1_likelihood(x: np.ndarray, y: np.ndarray, grid: np.ndarray = RHO_GRID) ->
     With ``P(rho)`` the Prais-Winsten transform, the restricted log-likelihood with the
     variance profiled out is ``0.5 log(1 - rho^2) - 0.5 log|X*'X*| - (n - 2)/2 log RSS*``
     (Harville 1974; for AR(1) regression see e.g. Cheang & Reinsel 2000).
+
+    The transformed cross-products come from lag-0 and lag-1 sums of the columns (1, -x, y):
+    ``<Pp, Pq> = (1 + rho^2) S0 - rho^2 (p_1 q_1 + p_n q_n) - rho S1``, so the whole grid costs
+    O(n) time and memory. x is centred and y replaced by its ordinary least-squares residuals
+    (which leaves RSS* and |X*'X*| unchanged, both columns being in the model), so RSS* loses no
+    digits to cancellation.
     """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
     n = x.size
-    rho = np.asarray(grid, dtype=float)[:, None]
-    scale = np.sqrt(1.0 - rho**2)
-
-    def transform(values):
-        return np.concatenate([scale * values[:, :1], values[:, 1:] - rho * values[:, :-1]], axis=1)
-
-    ones = transform(np.ones((1, n)))
-    minus_x = transform(-x[None, :])
-    ys = transform(y[None, :])
-    # 2x2 normal equations for every grid point at once.
-    s11 = (ones * ones).sum(1)
-    s12 = (ones * minus_x).sum(1)
-    s22 = (minus_x * minus_x).sum(1)
-    t1 = (ones * ys).sum(1)
-    t2 = (minus_x * ys).sum(1)
+    rho = np.asarray(grid, dtype=float)
+    centred = x - x.mean()
+    sxx = centred @ centred
+    slope = (centred @ y) / sxx if sxx > 0 else 0.0
+    residuals = y - y.mean() - slope * centred
+    columns = np.stack([np.ones(n), -centred, residuals])  # (3, n)
+    lag0 = columns @ columns.T
+    lag1 = columns[:, 1:] @ columns[:, :-1].T
+    lag1 = lag1 + lag1.T
+    ends = np.outer(columns[:, 0], columns[:, 0]) + np.outer(columns[:, -1], columns[:, -1])
+    squared = (rho**2)[:, None, None]
+    products = (1.0 + squared) * lag0 - squared * ends - rho[:, None, None] * lag1  # (G, 3, 3)
+    s11, s12, s22 = products[:, 0, 0], products[:, 0, 1], products[:, 1, 1]
+    t1, t2, tyy = products[:, 0, 2], products[:, 1, 2], products[:, 2, 2]
     det = s11 * s22 - s12**2
     b = (s22 * t1 - s12 * t2) / det
     a = (s11 * t2 - s12 * t1) / det
-    residual = ys - b[:, None] * ones - a[:, None] * minus_x
-    rss = np.maximum((residual**2).sum(1), np.finfo(float).tiny)
-    loglik = 0.5 * np.log(1.0 - rho[:, 0] ** 2) - 0.5 * np.log(det) - 0.5 * (n - 2) * np.log(rss)
+    rss = np.maximum(tyy - b * t1 - a * t2, np.finfo(float).tiny)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loglik = 0.5 * np.log(1.0 - rho**2) - 0.5 * np.log(det) - 0.5 * (n - 2) * np.log(rss)
     loglik = np.where(np.isfinite(loglik), loglik, -np.inf)
     weights = np.exp(loglik - loglik.max())
     weights /= weights.sum()
-    return AR1Likelihood(rho[:, 0], weights, rss / max(n - 2, 1))
+    return AR1Likelihood(rho, weights, rss / max(n - 2, 1))
 
 
-def ols_covariances(projector: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def ols_covariances(coefficient_map: np.ndarray, rho: np.ndarray) -> np.ndarray:
     """``A Sigma(rho) A'`` for each ``rho``: the covariance of OLS under AR(1) errors.
 
-    ``projector`` is ``A = (X'X)^-1 X'`` (k x n); ``Sigma_ij = rho^|i-j| / (1 - rho^2)`` (unit
-    innovation variance). With ``C_m = sum_t A[:, t] A[:, t + m]'`` (lag-m cross-products of
-    A's rows, by FFT), ``A Sigma A' = (C_0 + sum_m rho^m (C_m + C_m')) / (1 - rho^2)``.
-    Returns an array of shape (len(rho), k, k).
+    ``coefficient_map`` is ``A = (X'X)^-1 X'`` (k x n, see ``Line.coefficient_map``);
+    ``Sigma_ij = rho^|i-j| / (1 - rho^2)`` (unit innovation variance). With
+    ``C_m = sum_t A[:, t] A[:, t + m]'`` (lag-m cross-products of A's rows, by FFT),
+    ``A Sigma A' = (C_0 + sum_m rho^m (C_m + C_m')) / (1 - rho^2)``: O(n log n) time, O(n)
+    memory. Returns an array of shape (len(rho), k, k).
     """
-    n = projector.shape[1]
+    n = coefficient_map.shape[1]
     size = 1 << (2 * n - 1).bit_length()
-    spectrum = np.fft.rfft(projector, size, axis=1)
+    spectrum = np.fft.rfft(coefficient_map, size, axis=1)
     # cross[i, j, m] = sum_t A[i, t] A[j, t + m] for m = 0..n-1
     products = np.conj(spectrum)[:, None, :] * spectrum[None, :, :]
     cross = np.fft.irfft(products, size, axis=2)[..., :n]
     rho = np.atleast_1d(np.asarray(rho, dtype=float))
-    lags = np.arange(1, n)
+    # Lags beyond the one where the largest |rho|^m falls below 1e-300 add nothing a float can
+    # hold (each |C_m| <= C_0); leaving them out keeps the power table small at any n.
+    largest = float(np.abs(rho).max(initial=0.0))
+    last = n - 1
+    if largest == 0.0:
+        last = 0
+    elif largest < 1.0:
+        last = min(n - 1, math.ceil(300.0 / -math.log10(largest)))
+    lags = np.arange(1, last + 1)
     with np.errstate(under="ignore"):
-        powers = rho[:, None] ** lags[None, :]  # (G, n-1)
-    lagged = np.einsum("gm,ijm->gij", powers, cross[..., 1:])
+        powers = rho[:, None] ** lags[None, :]  # (G, last)
+    k = coefficient_map.shape[0]
+    lagged = (powers @ cross[..., 1 : last + 1].reshape(k * k, last).T).reshape(-1, k, k)
     covariance = cross[None, :, :, 0] + lagged + np.swapaxes(lagged, 1, 2)
     return covariance / (1.0 - rho**2)[:, None, None]
 
@@ -106,7 +123,7 @@ def optimal_block_length(values) -> int:
     centred = values - values.mean()
     k_n = max(5, int(math.log10(n)))
     m_max = min(math.ceil(math.sqrt(n)) + k_n, n - 1)
-    autocov = np.array([centred[k:] @ centred[: n - k] / n for k in range(m_max + 1)])
+    autocov = autocovariances(centred, m_max)
     if autocov[0] <= 0:
         return 1
     significant = np.abs(autocov / autocov[0]) >= 2.0 * math.sqrt(math.log10(n) / n)
@@ -123,3 +140,11 @@ def optimal_block_length(values) -> int:
     length = (2.0 * g_hat**2 / (4.0 / 3.0 * long_run**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
     upper = math.ceil(min(3.0 * math.sqrt(n), n / 3.0))
     return int(np.clip(math.ceil(length), 1, upper))
+
+
+def autocovariances(centred: np.ndarray, last: int) -> np.ndarray:
+    """``sum_t c_t c_(t+k) / n`` for k = 0..last, by one FFT (O(n log n), any ``last``)."""
+    n = centred.size
+    size = 1 << (n + last).bit_length()  # room for every lag needed without wrapping around
+    spectrum = np.fft.rfft(centred, size)
+    return np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size)[: last + 1] / n

@@ -10,7 +10,7 @@ import numpy as np
 from .._text import few, plural
 from ..arguments import check_confidence, generator
 from ..errors import InputError
-from ..results import Estimate, Notice, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Pairs, Run
 from .entropy_noise import (
     MIN_RELIABILITY,
@@ -30,7 +30,7 @@ NEGLIGIBLE_NOISE = 0.05  # share of the residual variance below which entropy no
 
 
 @dataclass(frozen=True, eq=False)
-class LawFit:
+class LawFit(ResultMixin):
     """The fitted law for one run: coefficients with intervals, fit quality, warnings.
 
     Reward-valued numbers (a, b, ceiling, rmse) are fractions. ``draws`` keeps the resampled
@@ -88,6 +88,13 @@ class LawFit:
     @property
     def noise_autocorrelation(self) -> float:
         return float(np.median(self.draws.noise_autocorrelation))
+
+    @property
+    def gate(self):
+        """The law gate on these points: does the law describe them (law/gate.py)?"""
+        from .gate import check_law
+
+        return check_law(self)
 
     def at(self, confidence: float) -> LawFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
@@ -148,6 +155,7 @@ class LawFit:
             "rmse": json_float(self.rmse),
             "residual_autocorrelation": json_float(self.residual_autocorrelation),
             "warnings": [w.to_dict() for w in self.warnings],
+            "law": self.gate.to_dict(),
             "ab_correlation": json_float(self.ab_correlation),
             "extrapolation": json_float(self.extrapolation),
             "noise": {"sd": json_float(self.noise_sd),
@@ -162,12 +170,20 @@ class LawFit:
             "model_size": self.model_size,
         }
 
+    def _headline(self) -> list[tuple[str, str]]:
+        from ..report import interval, percent
+
+        return [("a", percent(self.a.estimate)), ("b", percent(self.b.estimate)),
+                ("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}"),
+                ("n", str(self.n_points))]
+
     def __str__(self) -> str:
         from ..report.fit import format_fit
 
         return format_fit(self)
 
 
+@over_runs
 def fit(
     run: Run | None = None,
     *,
@@ -187,6 +203,8 @@ def fit(
     ``seed`` is an int or a numpy Generator; ``entropy_window`` averages the last K entropy
     values at each validation step. ``entropy_noise`` is the relative noise of one logged
     entropy value: 'auto' estimates it from a run's dense entropy series (0 for arrays).
+    ``run`` may also be a path or a DataFrame (read with detected keys), or a list of runs: then
+    the result is a DataFrame, one row per fit, columns named as its JSON keys.
     """
     check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
@@ -235,8 +253,8 @@ def fit(
 
 
 def diagnose(result: LawFit) -> list[Notice]:
-    """Warnings that say why the fitted numbers may not be trusted."""
-    warnings = []
+    """Warnings that say why the fitted numbers may not be trusted (codes in docs/errors.md)."""
+    warnings = _degenerate(result)
     n = result.n_points
     if n < FEW_POINTS:
         warnings.append(Notice("few_points", f"only {plural(n, 'validation point')}: intervals "
@@ -266,10 +284,55 @@ def diagnose(result: LawFit) -> list[Notice]:
             f"extrapolation",
         ))
     ceiling = result.ceiling.estimate
-    reward = result.data.reward
-    if result.line.a > 0 and reward.min() >= 0 and reward.max() <= 1 and not 0 <= ceiling <= 1:
+    accuracy = _is_accuracy(result.data.reward)
+    if result.line.a > 0 and accuracy and not 0 <= ceiling <= 1:
         warnings.append(Notice("ceiling_out_of_range",
                                f"the fitted ceiling is {ceiling * 100:.1f}%, outside 0-100%"))
+    elif accuracy and (result.ceiling.lower < 0 or result.ceiling.upper > 1):
+        warnings.append(Notice("ceiling_interval_out_of_range",
+                               f"the ceiling's interval [{result.ceiling.lower * 100:.1f}%, "
+                               f"{result.ceiling.upper * 100:.1f}%] reaches outside 0-100%: the "
+                               f"data bound the ceiling only loosely"))
+    return warnings
+
+
+def _is_accuracy(reward) -> bool:
+    """Values an accuracy can take, noise allowed (the margin reading a run allows)."""
+    from ..run import ACCURACY_MARGIN
+
+    return bool(reward.size) and reward.min() >= -ACCURACY_MARGIN and \
+        reward.max() <= 1 + ACCURACY_MARGIN
+
+
+# Per-token policy entropy of an LLM in RL lies well under this (most runs start below 2 nats);
+# above it the key is likely in bits, summed over tokens, or not an entropy at all.
+MAX_PLAUSIBLE_ENTROPY = 5.0  # nats
+
+
+def _degenerate(result: LawFit) -> list[Notice]:
+    """Inputs the law cannot mean anything for, whatever numbers the fit returns."""
+    warnings = []
+    entropy, reward = result.data.entropy, result.data.reward
+    if reward.size and np.ptp(reward) == 0:
+        warnings.append(Notice("constant_reward",
+                               f"the validation value is {reward[0]:g} at every point: there is "
+                               f"no variation for entropy to explain, so a, b and the ceiling "
+                               f"say nothing"))
+    if entropy.size and entropy.min() < 0:
+        warnings.append(Notice("entropy_out_of_range",
+                               f"entropy goes below 0 (down to {entropy.min():.3g} nats), which "
+                               f"an entropy cannot: is the key a loss (-entropy) or shifted? The "
+                               f"ceiling at H = 0 is meaningless"))
+    elif entropy.size and entropy.max() > MAX_PLAUSIBLE_ENTROPY:
+        warnings.append(Notice("entropy_out_of_range",
+                               f"entropy reaches {entropy.max():.3g} nats, above "
+                               f"{MAX_PLAUSIBLE_ENTROPY:g}: implausible for a per-token policy "
+                               f"entropy (bits? summed over tokens? a loss?)"))
+    if reward.size and not _is_accuracy(reward):
+        warnings.append(Notice("reward_not_accuracy",
+                               f"the validation values run from {reward.min():g} to "
+                               f"{reward.max():g}, outside 0-1: not an accuracy, so the "
+                               f"percentages shown are in its own units x 100"))
     return warnings
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .._text import listing
 from .entropy_noise import reliability, x_variance
 
-MIN_POINTS = 5  # the fewest points on which the early-phase and residual checks can run
+MIN_POINTS = 6  # the fewest points on which the early-phase and residual checks can run
 SIGNIFICANCE = 0.05  # one-sided: share of the draws of a at or below 0 that fails the gate
 MIN_RELIABILITY = 0.8  # entropy noise may make up at most 20% of the spread of exp(H)
 NARROW_ENTROPY = 0.05  # nats: below this span the slope rests on too little contrast

@@ -50,8 +50,9 @@ class Line:
         """Root mean squared residual (divided by n, as a descriptive figure)."""
         return float(np.sqrt(self.rss / self.n))
 
-    def projector(self) -> np.ndarray:
-        """A = (X'X)^-1 X' (2 x n): (b, a) = A y."""
+    def coefficient_map(self) -> np.ndarray:
+        """The matrix A = (X'X)^-1 X' (2 x n) that maps the rewards to the coefficients:
+        (b, a) = A y."""
         design = self.design
         return np.linalg.solve(design.T @ design, design.T)
 

@@ -4,15 +4,19 @@ A scheme takes the least-squares line and returns :class:`Draws`: coefficient dr
 noise level of each draw (for prediction intervals of new measurements). Intervals, standard
 errors and confidence levels are computed once, from the draws, in ``fit.py``.
 
-- ``ar1`` (default): the residuals follow AR(1); its correlation is drawn from its restricted
-  likelihood and the OLS coefficients from their sampling distribution under that correlation.
+- ``ar1`` (default): a parametric bootstrap. The residuals follow AR(1); its correlation is
+  drawn from its restricted likelihood and the OLS coefficients from their sampling
+  distribution under that correlation (nothing is resampled from the data).
 - ``block``: circular block bootstrap of (entropy, reward) pairs, block length by Politis-White
   on the residuals.
 - ``iid``: the plain pairs bootstrap (ignores serial correlation; for comparison).
+
+Every scheme costs O(n) time and memory for a fixed number of draws (docs/speed.md).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +51,8 @@ class Draws:
 
 class AR1:
     name = "ar1"
-    description = "AR(1) residual bootstrap, correlation drawn from its restricted likelihood"
+    description = ("parametric bootstrap under AR(1) noise, correlation drawn from its "
+                   "restricted likelihood")
 
     def draw(self, line: Line, n_resamples: int, rng: np.random.Generator, *,
              x_variance: np.ndarray | None = None, x_smooth: np.ndarray | None = None) -> Draws:
@@ -63,11 +68,11 @@ class AR1:
         used, position = np.unique(grid_index, return_inverse=True)
         rho = likelihood.rho[used]
         innovation_variance = likelihood.innovation_variance[used]
-        projector = line.projector()
-        covariance = ols_covariances(projector, rho) * innovation_variance[:, None, None]
+        coefficient_map = line.coefficient_map()
+        covariance = ols_covariances(coefficient_map, rho) * innovation_variance[:, None, None]
         if x_variance is not None:
             measurement = line.a**2 * np.asarray(x_variance, dtype=float)
-            covariance = covariance + (projector * measurement) @ projector.T
+            covariance = covariance + (coefficient_map * measurement) @ coefficient_map.T
         roots = np.linalg.cholesky(covariance)
         coefficients = np.einsum("rij,rj->ri", roots[position],
                                  rng.standard_normal((n_resamples, 2)))
@@ -120,20 +125,33 @@ def get_scheme(method) -> AR1 | Block:
     return SCHEMES[method]()
 
 
+# Above this many whole blocks per replicate the resampled sums are drawn from their normal
+# limit (the sum of that many independent block picks), which costs O(n) rather than
+# O(n_resamples x n / length).
+EXACT_BLOCKS = 4096
+
+
 def _pairs_bootstrap(x, y, length: int, n_resamples: int, rng):
     """Circular block bootstrap of (x, y) pairs; slope and intercept from resampled sums.
 
     Block sums of (1, x, y, x^2, xy) are precomputed for every start, so a replicate costs
-    ceil(n / length) look-ups: whole blocks, then a last block cut to make n points.
+    ceil(n / length) look-ups: whole blocks, then a last block cut to make n points. With more
+    than ``EXACT_BLOCKS`` whole blocks, the sum of the whole blocks is drawn from its normal
+    limit instead: mean and covariance n_full times those of one block pick (central limit
+    theorem), from x and y centred so the small covariances the slope depends on keep their
+    digits.
     """
     n = x.size
-    terms = np.column_stack([np.ones(n), x, y, x * x, x * y])
-    wrapped = np.concatenate([terms, terms[:length]])
-    cumulative = np.vstack([np.zeros(5), np.cumsum(wrapped, axis=0)])
-    starts = np.arange(n)
-    full = cumulative[starts + length] - cumulative[starts]
     n_full, remainder = divmod(n, length)
-    partial = cumulative[starts + remainder] - cumulative[starts]
+    if n_full > EXACT_BLOCKS:
+        x_mean, y_mean = float(x.mean()), float(y.mean())
+        full, partial = _block_sums(x - x_mean, y - y_mean, length)
+        sums = _normal_sums(full, n_full, n_resamples, rng)
+        if remainder:
+            sums += partial[rng.integers(0, n, size=n_resamples)].T
+        b, a = _line_from_sums(sums)
+        return b + y_mean + a * x_mean, a
+    full, partial = _block_sums(x, y, length)
     full_columns = np.ascontiguousarray(full.T)  # one gather per term is faster than per row
     b = np.empty(n_resamples)
     a = np.empty(n_resamples)
@@ -144,13 +162,44 @@ def _pairs_bootstrap(x, y, length: int, n_resamples: int, rng):
         sums = np.stack([column[starts].sum(axis=1) for column in full_columns])
         if remainder:
             sums += partial[rng.integers(0, n, size=size)].T
-        count, sx, sy, sxx, sxy = sums
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slope = (count * sxy - sx * sy) / (count * sxx - sx * sx)
-        intercept = (sy - slope * sx) / count
-        degenerate = np.abs(count * sxx - sx * sx) <= 1e-12 * np.maximum(sx * sx, 1.0)
-        slope[degenerate] = np.nan
-        intercept[degenerate] = np.nan
-        b[begin : begin + size] = intercept
-        a[begin : begin + size] = -slope
+        b[begin : begin + size], a[begin : begin + size] = _line_from_sums(sums)
     return b, a
+
+
+def _block_sums(x, y, length: int):
+    """Sums of (1, x, y, x^2, xy) over the circular block of ``length`` (and of the remainder)
+    starting at each point: two (n, 5) arrays."""
+    n = x.size
+    terms = np.column_stack([np.ones(n), x, y, x * x, x * y])
+    wrapped = np.concatenate([terms, terms[:length]])
+    cumulative = np.vstack([np.zeros(5), np.cumsum(wrapped, axis=0)])
+    starts = np.arange(n)
+    full = cumulative[starts + length] - cumulative[starts]
+    partial = cumulative[starts + n % length] - cumulative[starts]
+    return full, partial
+
+
+def _normal_sums(full, n_full: int, size: int, rng) -> np.ndarray:
+    """(5, size) draws of the sum of ``n_full`` independent picks among the rows of ``full``."""
+    mean = full.mean(axis=0)
+    deviations = full[:, 1:] - mean[1:]  # the count column is the same in every block
+    covariance = deviations.T @ deviations / full.shape[0]
+    values, vectors = np.linalg.eigh(covariance)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    sums = np.empty((5, size))
+    sums[0] = n_full * mean[0]
+    sums[1:] = (n_full * mean[1:])[:, None] + math.sqrt(n_full) * (
+        root @ rng.standard_normal((4, size)))
+    return sums
+
+
+def _line_from_sums(sums):
+    """(intercept, -slope) of the least-squares line from sums of (1, x, y, x^2, xy)."""
+    count, sx, sy, sxx, sxy = sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (count * sxy - sx * sy) / (count * sxx - sx * sx)
+    intercept = (sy - slope * sx) / count
+    degenerate = np.abs(count * sxx - sx * sx) <= 1e-12 * np.maximum(sx * sx, 1.0)
+    slope[degenerate] = np.nan
+    intercept[degenerate] = np.nan
+    return intercept, -slope

@@ -21,7 +21,7 @@ def plot_forecast(forecast, ax=None):
     the ceiling with its interval, and the later measurements where they are known.
     """
     figure, ax = style.axes(ax)
-    data = forecast.fit.data
+    data = forecast.window
     table = forecast.predictions
     steps = table["step"].to_numpy(dtype=float)
     observed = table["observed"].to_numpy(dtype=float)
@@ -38,14 +38,17 @@ def plot_forecast(forecast, ax=None):
         ax.axvspan(first - spacing / 2, last + spacing / 2, facecolor="none",
                    edgecolor=style.EXCLUDED, hatch="///", linewidth=0,
                    label=f"early steps left out ({_steps(forecast.excluded_steps)})")
-    if forecast.forecaster == "law":  # else the law was not used, and its ceiling means nothing
+    if forecast.ceiling is not None:  # the law applies; elsewhere its ceiling means nothing
         _ceiling(ax, forecast.ceiling, show, level)
+        fitted = forecast.fit.data
         line = forecast.fit.line
-        ax.plot(data.steps, line.b - line.a * np.exp(data.entropy), color=style.FITTED,
+        ax.plot(fitted.steps, line.b - line.a * np.exp(fitted.entropy), color=style.FITTED,
                 linewidth=1.0, alpha=0.7, label="law fitted in the window")
+    else:
+        _plateau(ax, forecast, show, level)
     _prediction(ax, table, forecast, level)
     ax.scatter(data.steps, data.reward, s=16, color=style.OBSERVED, zorder=3,
-               label=f"validation points fitted ({len(data)})")
+               label=f"validation points used ({len(data)})")
     if forecast.excluded_rewards:
         ax.scatter(forecast.excluded_steps, forecast.excluded_rewards, s=22, zorder=3,
                    facecolors="none", edgecolors=style.OBSERVED,
@@ -61,7 +64,8 @@ def plot_forecast(forecast, ax=None):
     if as_percent:
         style.clamp_accuracy(ax, data.reward, observed, table["reward"].to_numpy(dtype=float))
     style.reward_axis(ax, "validation accuracy" if as_percent else "validation reward", as_percent)
-    style.title(ax, style.run_name(forecast.fit.source, forecast.fit.model),
+    model = None if forecast.fit is None else forecast.fit.model
+    style.title(ax, style.run_name(forecast.source, model),
                 _detail(forecast, as_percent), forecast.warnings)
     style.finish(ax, legend_below=True)
     return figure
@@ -74,9 +78,9 @@ def _prediction(ax, table, forecast, level: str) -> None:
                     alpha=style.OBSERVATION_BAND_ALPHA * 2, linewidth=0,
                     label=f"{level} band for each later measurement")
     reward = table["reward"].to_numpy(dtype=float)
-    if forecast.forecaster != "law":
+    if forecast.weights.get("law", 0.0) < 0.5:
         ax.plot(steps, reward, color=style.FITTED, linewidth=1.8,
-                label=f"forecast: {forecast.forecaster.replace('_', ' ')} (the law was not used)")
+                label=f"forecast: {_weights(forecast)}")
         return
     logged = table["entropy_observed"].to_numpy(dtype=bool)
     solid = np.where(logged, reward, np.nan)
@@ -119,6 +123,20 @@ def _ceiling(ax, ceiling, show, level: str) -> None:
     ax.plot([], [], color=style.CEILING, linestyle="--",
             label=f"ceiling b - a: {show(ceiling.estimate)} [{show(ceiling.lower)}, "
                   f"{show(ceiling.upper)}] ({level})")
+
+
+def _plateau(ax, forecast, show, level: str) -> None:
+    plateau = forecast.plateau
+    ax.axhline(plateau.estimate, color=style.CEILING, linewidth=0.9, linestyle=":")
+    ax.plot([], [], color=style.CEILING, linestyle=":",
+            label=f"plateau (the law does not apply): {show(plateau.estimate)} "
+                  f"[{show(plateau.lower)}, {show(plateau.upper)}] ({level})")
+
+
+def _weights(forecast) -> str:
+    names = {"law": "law", "trend": "trend", "last_value": "last value"}
+    return ", ".join(f"{names[name]} {weight:.0%}" for name, weight in
+                     sorted(forecast.weights.items(), key=lambda item: -item[1]))
 
 
 def _steps(steps) -> str:

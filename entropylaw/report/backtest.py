@@ -7,7 +7,8 @@ import math
 from .._text import plural
 from . import notices
 
-LABELS = {"default": "default", "paper": "paper protocol", "live": "live (entropy forecast)",
+LABELS = {"default": "default", "law": "law alone", "paper": "paper protocol",
+          "live": "live (entropy forecast)", "trend": "saturating trend",
           "last_value": "last value", "power_law": "power law", "sigmoid": "sigmoid (ScaleRL)"}
 
 
@@ -47,6 +48,7 @@ def format_backtest(result) -> str:
             lines.append(f"  {run:<{width}}{fraction:>5g}"
                          + "".join(f"{_points(value):>11}" for value in row))
     lines += notices("Skipped", result.skipped)
+    lines += notices("Notes", result.notes)
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ def format_fit(fit) -> str:
     if fit.entropy_key:
         lines.append(f"  entropy  {fit.entropy_key}")
         lines.append(f"  reward   {fit.reward_key}")
+    gate = fit.gate
     lines += [
         f"  points   {fit.n_points} validation points, steps {fit.steps[0]}-{fit.steps[1]}, "
         f"entropy {low:.3f}-{high:.3f} nats",
@@ -25,9 +26,10 @@ def format_fit(fit) -> str:
         f"  {'':<9}{'estimate':>9}   {level} interval",
         f"  {'a':<9}{percent(fit.a.estimate):>9}   {interval(fit.a)}",
         f"  {'b':<9}{percent(fit.b.estimate):>9}   {interval(fit.b)}",
-        f"  {'ceiling':<9}{percent(fit.ceiling.estimate):>9}   {interval(fit.ceiling)}"
-        "   accuracy at H = 0 (b - a)",
+        _ceiling(fit, gate),
         "",
+        f"  law      {'applies' if gate.applies else 'does not apply'}: {gate.reason}"
+        + ("" if gate.applies else "; `entropylaw diagnose` says more"),
         f"  fit      R^2 {fit.r2:.3f}, RMSE {points(fit.rmse)}, residual lag-1 autocorrelation "
         f"{fit.residual_autocorrelation:.2f}, corr(a, b) {fit.ab_correlation:.2f}",
         f"  H = 0    {math.exp(low) - 1:.3f} beyond the data in exp(H), {fit.extrapolation:.2f}x "
@@ -48,3 +50,10 @@ def _describe(method: str) -> str:
 
     scheme = SCHEMES.get(method)
     return scheme.description if scheme else method
+
+
+def _ceiling(fit, gate) -> str:
+    if not gate.applies:  # a ceiling from a law the data reject is not printed
+        return f"  {'ceiling':<9}{'-':>9}   not given: the law does not describe these points"
+    return (f"  {'ceiling':<9}{percent(fit.ceiling.estimate):>9}   {interval(fit.ceiling)}"
+            "   accuracy at H = 0 (b - a)")

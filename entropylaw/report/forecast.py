@@ -12,22 +12,27 @@ ROWS_SHOWN = 12  # predictions printed: the first and last half of these
 
 def format_forecast(result) -> str:
     """The report of :class:`entropylaw.forecasting.Forecast`."""
-    fit = result.fit
     level = f"{result.confidence * 100:g}%"
-    window = (f"steps {fit.steps[0]}-{fit.steps[1]}, {plural(fit.n_points, 'validation point')}"
-              f" (fit until step {result.fit_until_step})")
+    window = result.window
+    span = (f"steps {int(window.steps[0])}-{int(window.steps[-1])}, "
+            f"{plural(len(window), 'validation point')} (fit until step {result.fit_until_step})")
     if result.excluded_steps:
-        window += f"; left out early steps {few(result.excluded_steps)}"
+        span += f"; left out early steps {few(result.excluded_steps)}"
     lines = [
-        "Forecast from the entropy-performance law  R = -a*exp(H) + b",
-        f"  source      {fit.source or '(arrays)'}",
-        f"  fit window  {window}",
-        f"  law         a {percent(fit.a.estimate)} {interval(fit.a)}, "
-        f"b {percent(fit.b.estimate)} {interval(fit.b)}, R^2 {fit.r2:.3f}",
-        f"  ceiling     {percent(result.ceiling.estimate)}   {level} interval "
-        f"{interval(result.ceiling)}   accuracy at H = 0 (b - a)",
-        f"  at ceiling  {_margin(result.margin)}",
+        "Forecast of validation accuracy",
+        f"  source      {result.source or '(arrays)'}",
+        f"  fit window  {span}",
+        f"  law         {_law(result)}",
         f"  forecaster  {_forecaster(result)}",
+        f"  plateau     {percent(result.plateau.estimate)}   {level} interval "
+        f"{interval(result.plateau)}   {PLATEAU_KINDS[result.plateau_kind]}",
+    ]
+    if result.ceiling is not None:
+        lines.append(f"  ceiling     {percent(result.ceiling.estimate)}   {level} interval "
+                     f"{interval(result.ceiling)}   accuracy at H = 0 (b - a)")
+    if result.margin is not None:
+        lines.append(f"  at ceiling  {_margin(result.margin)}")
+    lines += [
         "",
         f"  Predicted validation accuracy, {level} bands for a new measurement "
         f"(* entropy forecast, not logged)",
@@ -41,7 +46,8 @@ def format_forecast(result) -> str:
             lines.append(f"  {'...':>7}  ({len(table) - ROWS_SHOWN} more rows; --json gives all)")
             continue
         for row in part.itertuples(index=False):
-            entropy = f"{row.entropy:.3f}" + ("" if row.entropy_observed else "*")
+            entropy = ("" if not math.isfinite(row.entropy)
+                       else f"{row.entropy:.3f}" + ("" if row.entropy_observed else "*"))
             band = f"[{percent(row.reward_lower)}, {percent(row.reward_upper)}]"
             observed = percent(row.observed) if math.isfinite(row.observed) else ""
             lines.append(f"  {row.step:>7}  {entropy:>8}  {percent(row.reward):>7}  "
@@ -71,9 +77,32 @@ def _margin(margin) -> str:
             f"[{math.ceil(margin.lower)}, {upper}], {when}")
 
 
+def _law(result) -> str:
+    fit, gate = result.fit, result.law
+    if fit is None:
+        return "not fitted (fewer than 3 validation points with entropy)"
+    numbers = (f"a {percent(fit.a.estimate)} {interval(fit.a)}, b {percent(fit.b.estimate)} "
+               f"{interval(fit.b)}, R^2 {fit.r2:.3f}")
+    verdict = ("applies: " if gate.applies else "does not apply: ") + gate.reason
+    return f"{verdict}\n              {numbers}"
+
+
 def _forecaster(result) -> str:
-    if result.forecaster == "last_value":
-        return "last observed value (the law does not describe the window; see warnings)"
+    names = {"law": "the law", "trend": "saturating trend", "last_value": "last value"}
     if result.protocol == "paper":
-        return "the paper's protocol: the fitted law plus independent noise"
-    return "the fitted law, its AR(1) noise conditioned on the window's last point"
+        how = "the paper's protocol: the fitted law plus independent noise"
+    elif result.protocol == "law":
+        how = ("the fitted law, its AR(1) noise conditioned on the window's last point"
+               if result.forecaster == "law" else "last observed value (the law was not used)")
+    else:
+        how = ", ".join(f"{names[name]} {weight * 100:.0f}%" for name, weight in
+                        sorted(result.weights.items(), key=lambda item: -item[1]))
+        how += " (weights from the empirical prior and the window's own evidence)"
+    return how
+
+
+PLATEAU_KINDS = {
+    "ceiling": "the law's ceiling, where the mixture settles",
+    "asymptote": "where the forecast levels off (mostly the trend's asymptote)",
+    "last_level": "where the forecast levels off (mostly the last level)",
+}

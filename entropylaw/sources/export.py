@@ -5,6 +5,8 @@ the key was not logged at that step and ``nan`` where NaN was logged; values are
 Python's shortest round-trip repr, so reading the file back gives the same floats. The step
 column is the first; other keys named like a step column (``_step``, ``train/global_step``, ...)
 are counters, not metrics, and are left out so the reader cannot mistake them for the step.
+A column name that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
+line break) is written with a leading ``'``, and a note says so. Numbers are never escaped.
 """
 
 from __future__ import annotations
@@ -68,13 +70,29 @@ def write_csv(log: Log, path, *, keys=None) -> Export:
         notes.append(Notice("step_counters_left_out",
                             f"left out {plural(len(counters), 'step counter')} (not metrics, and "
                             f"they would compete with the step column): {listing(counters)}"))
+    header = [_header_cell(name) for name in (step_key, *chosen)]
+    escaped = [name for name, cell in zip((step_key, *chosen), header, strict=True)
+               if cell != name]
+    if escaped:
+        notes.append(Notice("formula_escaped",
+                            f"{plural(len(escaped), 'column name')} began with =, +, -, @ or a "
+                            f"control character, which a spreadsheet runs as a formula: written "
+                            f"with a leading ' ({listing(escaped, 5)})"))
     target = str(path)
     with _open(target) as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([step_key, *chosen])
+        writer.writerow(header)
         for step, row in zip(steps.tolist(), cells.tolist(), strict=True):
             writer.writerow([step, *row])
     return Export(target, step_key, tuple(chosen), int(steps.size), tuple(notes))
+
+
+# Cells a spreadsheet would evaluate as a formula (OWASP, "CSV Injection"): prefixed with "'".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _header_cell(name: str) -> str:
+    return "'" + name if name.startswith(_FORMULA_START) else name
 
 
 def _text(value: float) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import keys as keymod
+from .._text import ITEM_LIMIT, clean, listing
 from ..results import Notice
 from .log import Log
 
@@ -47,9 +48,10 @@ class KeyTable:
                 "notes": [notice.to_dict() for notice in self.notes]}
 
     def __str__(self) -> str:
-        width = max([len("key"), *(len(row.key) for row in self.rows)])
-        lines = [f"{self.source}  ({self.format or 'unknown format'}; step axis "
-                 f"'{self.step_key or 'step'}')", "",
+        names = {row.key: clean(row.key, ITEM_LIMIT) for row in self.rows}  # never raw to a tty
+        width = max([len("key"), *(len(name) for name in names.values())])
+        lines = [f"{clean(self.source)}  ({self.format or 'unknown format'}; step axis "
+                 f"'{clean(self.step_key or 'step')}')", "",
                  f"{'key':<{width}}  {'points':>7}  {'steps':>15}  role"]
         for row in self.rows:
             steps = f"{row.first_step}-{row.last_step}"
@@ -58,9 +60,10 @@ class KeyTable:
                 role += f" ({row.framework}{', approximate' if row.approximate else ''})"
             if row.points != row.finite:
                 role = (role + "  " if role else "") + f"[{row.points - row.finite} non-finite]"
-            lines.append(f"{row.key:<{width}}  {row.points:>7}  {steps:>15}  {role}".rstrip())
+            lines.append(f"{names[row.key]:<{width}}  {row.points:>7}  {steps:>15}  "
+                         f"{role}".rstrip())
         lines += ["", f"detected  entropy {self.entropy or '(none)'}; validation "
-                      f"{', '.join(self.rewards) or '(none)'}"]
+                      f"{listing(self.rewards) or '(none)'}"]
         if self.notes:
             lines += ["", "Notes"] + [f"  {notice}" for notice in self.notes]
         return "\n".join(lines)

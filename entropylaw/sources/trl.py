@@ -50,7 +50,7 @@ def read_trainer_state(path) -> Log:
     source = str(state_file)
     try:
         state = json.loads(state_file.read_text(encoding="utf-8", errors="replace"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested beyond any real state
         raise InputError(f"{source}: not valid JSON ({exc})") from None
     history = state.get("log_history") if isinstance(state, dict) else None
     if not isinstance(history, list):

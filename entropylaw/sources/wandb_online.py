@@ -15,6 +15,7 @@ that behaves like the server (see docs/sources.md).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -24,26 +25,43 @@ import numpy as np
 from .. import keys as keymod
 from .._text import listing, plural
 from ..errors import InputError, require
+from ..keys import ROW_STEP
 from ..results import Notice
 from . import cache
 from .log import Log, build_log
+from .network import check_reachable
 
 PREFIX = "wandb:"
-ROW_STEP = "_step"
 ENDED = {"finished", "crashed", "failed", "killed", "preempted"}
 MAX_RETRIES = 6
+API_TIMEOUT = 30  # seconds per request, once the server is known to answer
 PAGE_SIZE = 1000
 _URL = re.compile(r"^https?://(?:[\w.-]+)/")
 
 
 def connect():
-    """The W&B public API client (needs credentials: ``wandb login`` or WANDB_API_KEY)."""
+    """The W&B public API client (needs credentials: ``wandb login`` or WANDB_API_KEY).
+
+    The server is probed first (:func:`.network.check_reachable`): without a network the client
+    would wait about a minute and then blame its service process.
+    """
     wandb = require("wandb", extra="wandb", purpose="Reading W&B runs")
+    check_reachable(server_url(wandb), "the W&B server")
     try:
-        return wandb.Api(timeout=60)
+        return wandb.Api(timeout=API_TIMEOUT)
     except Exception as exc:  # no credentials, no network
         raise InputError(f"W&B: cannot connect ({_first_line(exc)}); run `wandb login` or set "
                          f"WANDB_API_KEY") from None
+
+
+def server_url(wandb) -> str:
+    """The W&B server the client talks to: WANDB_BASE_URL, the settings, or W&B's default."""
+    try:
+        from wandb.sdk import wandb_setup
+
+        return wandb.env.get_base_url(wandb_setup.singleton().settings.base_url)
+    except Exception:  # an older or newer client: fall back on the variable and the default
+        return os.environ.get("WANDB_BASE_URL") or "https://api.wandb.ai"
 
 
 def parse_address(source: str) -> tuple[str, str, str | None, str | None]:

@@ -1,0 +1,122 @@
+"""Backtest every real run in ../shared/real_logs at cuts 0.1, 0.15, 0.2 and 0.3, and print per
+run and pooled: RMSE of the default forecaster and its ratio to the last value's, final-step
+error, coverage of the 90% bands, values outside [0, 1], and the forecaster chosen. The same
+for today's forecaster before this one (`law`: the law alone, falling back to the last value).
+
+Every `.log` file and every CSV in a folder of ../shared/real_logs is read as `entropylaw` reads
+it; a run with several validation keys is read with their mean. See docs/backtest.md.
+
+    python benchmarks/real_runs.py              # about 30 s
+    python benchmarks/real_runs.py --markdown   # the tables of docs/backtest.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+
+from entropylaw import forecast, read
+from entropylaw.errors import FitError, InputError
+from entropylaw.forecasting.forecaster import cut_step
+
+REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "real_logs"
+CUTS = (0.1, 0.15, 0.2, 0.3)
+PROTOCOLS = ("default", "law")
+
+
+def real_runs(folder: Path = REAL_LOGS):
+    """(name, group, run) of every real run: a folder of runs is one group."""
+    if not folder.is_dir():
+        raise SystemExit(f"no real logs at {folder}: this benchmark needs ../shared/real_logs")
+    files = sorted(folder.glob("*.log")) + sorted(folder.glob("*/*.csv"))
+    runs = []
+    for file in files:
+        try:
+            run = read(file)
+        except InputError as error:
+            if "validation" not in str(error):
+                raise
+            run = read(file, reward_mean=True)
+        group = file.parent.name if file.parent != folder else file.stem
+        runs.append((file.stem.removeprefix("verl_"), group, run))
+    return runs
+
+
+def score(run, fraction, protocol, n_resamples=2000):
+    """One (run, cut) forecast against what happened, or None without later points."""
+    cut = cut_step(run, fit_fraction=fraction)
+    steps, values = run.reward.steps, run.reward.values
+    seen = np.isfinite(values)
+    later, window = seen & (steps > cut), seen & (steps <= cut)
+    if not later.any() or not window.any():
+        return None
+    observed = values[later]
+    try:
+        result = forecast(run, fit_until=cut, seed=0, n_resamples=n_resamples,
+                          protocol=protocol)
+    except FitError:  # the law alone needs 3 points; the default forecasts from fewer
+        return None
+    table = result.predictions
+    shown = table[["reward", "reward_lower", "reward_upper"]].to_numpy()
+    at = table.set_index("step").reindex(steps[later])
+    predicted = at.reward.to_numpy()
+    last = values[window][-1]
+    return {
+        "rmse": float(np.sqrt(np.mean((observed - predicted) ** 2))),
+        "last_value_rmse": float(np.sqrt(np.mean((observed - last) ** 2))),
+        "final_error": float(abs(observed[-1] - predicted[-1])),
+        "inside": int(((observed >= at.reward_lower.to_numpy())
+                       & (observed <= at.reward_upper.to_numpy())).sum()),
+        "n_later": int(observed.size),
+        "outside_01": int(((shown < 0) | (shown > 1)).sum()),
+        "forecaster": result.forecaster,
+        "n_points": result.n_points,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", action="store_true", help="print markdown tables only")
+    parser.parse_args()
+    runs = real_runs()
+    results = {protocol: [] for protocol in PROTOCOLS}
+    print("| run | cut | points | default RMSE | ratio to last value | final error | "
+          "90% coverage | outside [0, 1] | forecaster | `law` RMSE | `law` ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, _, run in runs:
+        for fraction in CUTS:
+            rows = {protocol: score(run, fraction, protocol) for protocol in PROTOCOLS}
+            if rows["default"] is None:
+                continue
+            for protocol, row in rows.items():
+                if row is not None:
+                    results[protocol].append(row)
+            new = rows["default"]
+            old = rows["law"] or {"rmse": math.nan, "last_value_rmse": 1.0}
+            print(f"| {name} | {fraction:g} | {new['n_points']} | {new['rmse'] * 100:.2f} | "
+                  f"{new['rmse'] / new['last_value_rmse']:.2f} | {new['final_error'] * 100:.2f} "
+                  f"| {new['inside'] / new['n_later'] * 100:.0f}% | {new['outside_01']} | "
+                  f"{new['forecaster']} | {old['rmse'] * 100:.2f} | "
+                  f"{old['rmse'] / old['last_value_rmse']:.2f} |")
+    print("\n| forecaster | (run, cut) | median RMSE | median ratio to last value | max ratio | "
+          "above 1.5 | median final error | pooled 90% coverage | values outside [0, 1] |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for protocol, rows in results.items():
+        ratios = np.array([r["rmse"] / r["last_value_rmse"] for r in rows])
+        covered = sum(r["inside"] for r in rows) / sum(r["n_later"] for r in rows)
+        label = "default" if protocol == "default" else "`law` (the forecaster before this one)"
+        print(f"| {label} | {len(rows)} | {np.median([r['rmse'] for r in rows]) * 100:.2f} | "
+              f"{np.median(ratios):.2f} | {ratios.max():.2f} | {int((ratios > 1.5).sum())} | "
+              f"{np.median([r['final_error'] for r in rows]) * 100:.2f} | "
+              f"{covered * 100:.1f}% | {sum(r['outside_01'] for r in rows)} |")
+    rows = results["default"]
+    print(f"\n| last value | {len(rows)} | "
+          f"{np.median([r['last_value_rmse'] for r in rows]) * 100:.2f} "
+          "| 1.00 | 1.00 | 0 | | | 0 |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The forecasters that compete in the default forecast, other than the law.
+
+Each takes a :class:`Window` (the validation points the forecast may use) and the steps to
+predict, and returns a :class:`Component`: the predicted mean of a new validation measurement,
+its standard deviation, and the level the model settles at. Their noise model is one: a
+validation measurement is a level plus noise of variance ``noise_variance(window)``, and the
+level drifts as a random walk whose variance per validation interval is ``prior.drift`` times
+a variance per validation interval pooled from the window's successive changes and the prior's.
+See docs/forecast.md ("The competing forecasters").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .prior import PRIOR, Prior
+
+TREND_POINTS = 4  # the trend's slope is that of the window's last 4 points
+TAU_NODES = 9  # Gauss-Hermite nodes over the log of the trend's time scale
+
+
+@dataclass(frozen=True, eq=False)
+class Window:
+    """Validation steps and accuracies (fractions) of a fit window, in step order."""
+
+    steps: np.ndarray
+    reward: np.ndarray
+    spacing: float
+
+    @classmethod
+    def of(cls, steps, reward, spacing: float | None = None) -> Window:
+        steps = np.asarray(steps, dtype=float)
+        reward = np.asarray(reward, dtype=float)
+        if spacing is None:
+            gaps = np.diff(steps)
+            gaps = gaps[gaps > 0]
+            spacing = float(np.median(gaps)) if gaps.size else 1.0
+        return cls(steps, reward, max(float(spacing), 1.0))
+
+    def __len__(self) -> int:
+        return int(self.steps.size)
+
+    def head(self, n: int) -> Window:
+        return Window(self.steps[:n], self.reward[:n], self.spacing)
+
+
+@dataclass(frozen=True, eq=False)
+class Component:
+    """One model's forecast at the target steps: mean and sd of a new measurement, and the
+    level it settles at (mean and sd)."""
+
+    name: str
+    mean: np.ndarray
+    sd: np.ndarray
+    plateau: float
+    plateau_sd: float
+
+    @property
+    def in_bounds(self) -> bool:
+        """Whether the predicted curve and plateau stay inside [0, 1]."""
+        values = np.append(self.mean, self.plateau)
+        return bool(np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0)
+
+
+def noise_variance(window: Window, prior: Prior = PRIOR) -> float:
+    """Variance of one validation measurement, pooled with the prior's.
+
+    Successive changes of a level that walks (and climbs linearly) under white noise of
+    variance s^2 have lag-1 autocovariance -s^2, whatever the walk and the climb.
+    """
+    observed, count = _change_moments(window)[1:], max(len(window) - 2, 0)
+    noise = max(-observed[1], 0.0) if count else 0.0
+    weight = prior.noise_weight
+    return (weight * prior.noise_sd**2 + count * noise) / (weight + count)
+
+
+def drift_variance(window: Window, prior: Prior = PRIOR, *, centred: bool = False) -> float:
+    """Random-walk variance per validation interval, pooled with the prior's drift.
+
+    The window's mean squared change per interval (about its mean when ``centred``, so a steady
+    climb is not counted) less the two measurements' noise in each change.
+    """
+    raw, centred_square, _ = _change_moments(window)
+    count = max(len(window) - 1, 0)
+    if not count:
+        return prior.drift_sd**2
+    square = centred_square if centred else raw
+    walk = max(square - 2.0 * noise_variance(window, prior), 0.0)
+    weight = prior.noise_weight
+    return float((weight * prior.drift_sd**2 + count * walk) / (weight + count))
+
+
+def _change_moments(window: Window):
+    """(mean square, variance, lag-1 autocovariance) of the changes per validation interval."""
+    gaps = np.maximum(np.diff(window.steps) / window.spacing, 1.0)
+    changes = np.diff(window.reward) / np.sqrt(gaps)
+    if changes.size == 0:
+        return 0.0, 0.0, 0.0
+    centred = changes - changes.mean()
+    lag1 = float(np.mean(centred[1:] * centred[:-1])) if changes.size > 1 else 0.0
+    return float(np.mean(changes**2)), float(np.mean(centred**2)), lag1
+
+
+def last_value(window: Window, targets, prior: Prior = PRIOR) -> Component:
+    """The last observed accuracy, forever; its band a random walk's from that point."""
+    targets = np.asarray(targets, dtype=float)
+    variance = noise_variance(window, prior)
+    drift = drift_variance(window, prior)
+    intervals = np.maximum(targets - window.steps[-1], 0.0) / window.spacing
+    # A new measurement's noise and the walk since the last point (whose noise it includes).
+    sd = np.sqrt(variance + drift * intervals)
+    level = float(window.reward[-1])
+    horizon = intervals.max() if intervals.size else 0.0
+    return Component("last_value", np.full(targets.size, level), sd, level,
+                     math.sqrt(drift * max(horizon, 1.0)))
+
+
+def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
+    """A saturating climb from the current level: the slope of the window's last points, shrunk
+    toward 0 by its own uncertainty, kept up for a time ``tau`` of about ``prior.trend_time`` x
+    the elapsed steps.
+
+    ``R(t) = level + slope tau (1 - exp(-(t - t_last) / tau))``; its plateau is
+    ``level + slope tau``. A window that does not climb gives the level of its last points
+    (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
+    more often noise than a trend to extrapolate. How long a run keeps climbing is the least
+    known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
+    log sd: the mean and sd are over it. None with fewer than 3 points.
+    """
+    if len(window) < 3:
+        return None
+    targets = np.asarray(targets, dtype=float)
+    steps = window.steps[-TREND_POINTS:]
+    reward = window.reward[-TREND_POINTS:]
+    variance = noise_variance(window, prior)
+    drift = drift_variance(window, prior, centred=True)
+    centre = steps.mean()
+    sxx = float(((steps - centre) ** 2).sum())
+    if sxx <= 0:
+        return None
+    slope = float(((steps - centre) * (reward - reward.mean())).sum() / sxx)
+    last = float(steps[-1])
+    if slope <= 0:  # not a climb: the level of the last points, which averages their noise
+        slope, centre = 0.0, last
+    level = float(reward.mean() + slope * (last - centre))
+    level_variance = variance * (1.0 / steps.size + (last - centre) ** 2 / sxx)
+    slope_variance = variance / sxx
+    shrunk = slope * slope**2 / (slope**2 + slope_variance) if slope != 0 else 0.0
+    nodes, node_weights = np.polynomial.hermite_e.hermegauss(TAU_NODES)
+    node_weights = node_weights / node_weights.sum()
+    tau = (prior.trend_time * max(last, window.spacing)
+           * np.exp(prior.trend_spread * nodes))[:, None]
+    ahead = np.maximum(targets - last, 0.0)
+    climbs = np.column_stack([tau * (1.0 - np.exp(-ahead / tau)), tau])  # targets, plateau
+    climb = node_weights @ climbs
+    climb_square = node_weights @ climbs**2
+    intervals = np.append(ahead, ahead.max() if ahead.size else 0.0) / window.spacing
+    variance_all = (variance * np.append(np.ones(ahead.size), 0.0)
+                    + prior.trend_drift * drift * np.maximum(intervals, 0.0) + level_variance
+                    + shrunk**2 * (climb_square - climb**2) + slope_variance * climb_square)
+    mean = level + shrunk * climb
+    sd = np.sqrt(variance_all)
+    return Component("trend", mean[:-1], sd[:-1], float(mean[-1]), float(sd[-1]))

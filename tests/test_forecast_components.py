@@ -1,0 +1,120 @@
+"""The default forecaster's components and their weighting, against known truth."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from entropylaw.forecasting.components import (
+    Window,
+    drift_variance,
+    last_value,
+    noise_variance,
+    trend,
+)
+from entropylaw.forecasting.ensemble import lfo_scores, mix, weights
+from entropylaw.forecasting.prior import PRIOR
+
+FLAT_PRIOR = PRIOR.replace(noise_weight=1e-9)  # the window alone, to test the estimators
+
+
+def test_noise_variance_recovers_white_noise_around_a_linear_trend():
+    rng = np.random.default_rng(0)
+    steps = np.arange(0, 2000, 10)
+    reward = 0.3 + 0.0001 * steps + rng.normal(0, 0.01, steps.size)
+    window = Window.of(steps, reward)
+    assert noise_variance(window, FLAT_PRIOR) == pytest.approx(1e-4, rel=0.15)
+
+
+def test_drift_variance_recovers_a_random_walk_under_noise():
+    rng = np.random.default_rng(1)
+    steps = np.arange(0, 4000, 10)
+    level = 0.5 + np.cumsum(rng.normal(0, 0.01, steps.size))
+    reward = level + rng.normal(0, 0.005, steps.size)
+    window = Window.of(steps, reward)
+    assert drift_variance(window, FLAT_PRIOR) == pytest.approx(1e-4, rel=0.3)
+
+
+def test_the_prior_decides_noise_and_drift_for_a_single_point():
+    window = Window.of([100], [0.4])
+    assert noise_variance(window) == pytest.approx(PRIOR.noise_sd**2)
+    assert drift_variance(window) == pytest.approx(PRIOR.drift_sd**2)
+
+
+def test_last_value_is_flat_with_a_random_walk_band():
+    window = Window.of([0, 10, 20, 30], [0.5, 0.52, 0.51, 0.53])
+    part = last_value(window, [40, 130, 430])
+    assert np.all(part.mean == 0.53) and part.plateau == 0.53
+    variance = part.sd**2
+    # var = noise + drift x intervals: equal steps in variance per validation interval
+    assert (variance[2] - variance[1]) / 30 == pytest.approx((variance[1] - variance[0]) / 9)
+
+
+def test_trend_recovers_the_plateau_of_an_exact_saturating_curve():
+    prior = PRIOR.replace(trend_time=1.0, trend_spread=0.0)  # the curve's own time scale
+    tau = 100.0  # trend_time x the last step
+    steps = np.arange(0, 101, 5, dtype=float)
+    reward = 0.7 - 0.3 * np.exp(-steps / tau)
+    part = trend(Window.of(steps, reward), [150.0, 400.0], prior)
+    assert part.plateau == pytest.approx(0.7, abs=0.01)
+    truth = 0.7 - 0.3 * np.exp(-np.array([150.0, 400.0]) / tau)
+    assert part.mean == pytest.approx(truth, abs=0.01)
+
+
+def test_a_flat_noisy_window_gives_almost_no_trend():
+    rng = np.random.default_rng(2)
+    steps = np.arange(0, 200, 10, dtype=float)
+    reward = 0.6 + rng.normal(0, 0.01, steps.size)
+    part = trend(Window.of(steps, reward), [1000.0])
+    assert abs(part.plateau - 0.6) < 0.04  # 4 noise sds: the slope of 4 points is shrunk
+
+
+def test_a_curve_that_leaves_zero_to_one_is_out_of_bounds():
+    steps = np.array([0.0, 10.0, 20.0, 30.0])
+    part = trend(Window.of(steps, [0.6, 0.75, 0.9, 0.99]), [100.0])
+    assert part.plateau > 1 and not part.in_bounds
+    assert last_value(Window.of(steps, [0.6, 0.75, 0.9, 0.99]), [100.0]).in_bounds
+
+
+def test_trend_needs_three_points():
+    assert trend(Window.of([0, 10], [0.3, 0.4]), [50]) is None
+
+
+def test_without_evidence_the_weights_are_the_priors():
+    parts = {"trend": None, "last_value": None}
+    assert weights(parts, {"trend": 1.0, "last_value": 3.0}, {"trend": 5.0}, 0.0) == {
+        "trend": 0.25, "last_value": 0.75}
+
+
+def test_leave_future_out_favours_the_model_that_predicts_the_window():
+    steps = np.arange(0, 100, 10, dtype=float)
+    rising = 0.3 + 0.004 * steps  # a steady climb: the trend predicts it, the last value lags
+    window = Window.of(steps, rising + 1e-4 * np.sin(steps))
+    scores = lfo_scores(window, {"last_value": lambda head, at: last_value(head, at),
+                                 "trend": lambda head, at: trend(head, at)})
+    assert scores["trend"] > scores["last_value"]
+    mixed = weights({"trend": 1, "last_value": 1}, {"trend": 0.5, "last_value": 0.5}, scores, 1.0)
+    assert mixed["trend"] > 0.9
+
+
+def test_the_mixture_band_holds_its_point_and_stays_in_zero_to_one():
+    window = Window.of([0, 10, 20, 30], [0.95, 0.97, 0.98, 0.99])
+    parts = {"last_value": last_value(window, [40.0, 500.0])}
+    result = mix(parts, {"last_value": 1.0}, confidence=0.9,
+                 rng=np.random.default_rng(0), n_draws=2000)
+    assert np.all(result.upper <= 1.0) and np.all(result.lower >= 0.0)
+    assert np.all(result.lower <= result.reward) and np.all(result.reward <= result.upper)
+    assert result.plateau.lower <= result.plateau.estimate <= result.plateau.upper <= 1.0
+
+
+def test_the_mixture_is_weighted_by_model():
+    window = Window.of([0.0, 10.0, 20.0, 30.0], [0.2, 0.3, 0.4, 0.5])
+    parts = {"last_value": last_value(window, [100.0]), "trend": trend(window, [100.0])}
+    result = mix(parts, {"last_value": 0.25, "trend": 0.75}, confidence=0.9,
+                 rng=np.random.default_rng(0), n_draws=4000)
+    expected = 0.25 * parts["last_value"].mean + 0.75 * parts["trend"].mean
+    assert result.reward == pytest.approx(expected)
+    assert math.isclose(result.plateau.estimate,
+                        0.25 * parts["last_value"].plateau + 0.75 * parts["trend"].plateau)
