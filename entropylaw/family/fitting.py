@@ -174,7 +174,7 @@ class FamilyFit(ResultMixin):
         from ..report import interval, percent
 
         return [("sizes", ",".join(f"{size:g}B" for size in self.sizes)),
-                ("plateau form", self.plateau_line.form if self.plateau_line else "none"),
+                ("form", self.plateau_line.form if self.plateau_line else "none"),
                 *((f"plateau@{p.size:g}B", f"{percent(p.plateau.estimate)} {interval(p.plateau)}")
                   for p in self.size_predictions if p.plateau is not None)]
 

@@ -8,8 +8,8 @@ Three kinds, chosen per run by evidence (docs/family.md, "Each run's plateau"):
   flat (it rose less than ``FLAT`` over the window before it, or less than twice its standard
   error); its standard error allows for AR(1) correlation between the points.
 - ``asymptote``: the level the run's chosen forecaster levels off at, for a run still rising
-  (``entropylaw.forecast(run).plateau``, where the forecaster gives one); else the late level,
-  marked ``still_rising``.
+  (``entropylaw.forecast(run).plateau``, where the forecaster gives one; ``ceiling`` where that
+  forecast is the law's); else the late level, marked ``still_rising``.
 
 Published values (a manifest's ``accuracy``) are ``given``; given a and b, ``ceiling``.
 """
@@ -133,8 +133,8 @@ def member_plateau(run, law_fit, gate, *, n_draws: int, rng, confidence: float,
                        f"{_pts(rise)} over the window before): mean of the last {m} points")
     asymptote = _forecast_plateau(run, forecaster, confidence, n_draws, rng)
     if asymptote is not None:
-        value, asymptote_draws, source = asymptote
-        return Plateau("asymptote", bounded(value, asymptote_draws, confidence),
+        value, asymptote_draws, source, kind = asymptote
+        return Plateau(kind, bounded(value, asymptote_draws, confidence),
                        asymptote_draws, f"{law}; the run is still rising (late level rose "
                                         f"{_pts(rise)}): the level its forecast levels off at "
                                         f"({source})")
@@ -184,7 +184,7 @@ def _forecast_plateau(run, forecaster, confidence, n_draws, rng):
     chosen = getattr(result, "chosen", None)
     kind = getattr(result, "plateau_kind", None)
     source = ", ".join(str(x) for x in (chosen, kind) if x) or "forecast"
-    return estimate, draws, source
+    return estimate, draws, source, "ceiling" if kind == "ceiling" else "asymptote"
 
 
 def _pts(value: float) -> str:
