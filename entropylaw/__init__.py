@@ -9,6 +9,7 @@ import importlib
 
 __all__ = [
     "Backtest",
+    "Diagnosis",
     "EntropyLawError",
     "Estimate",
     "FamilyFit",
@@ -21,6 +22,7 @@ __all__ = [
     "Run",
     "__version__",
     "backtest",
+    "diagnose",
     "fit",
     "fit_family",
     "forecast",
@@ -47,6 +49,8 @@ _WHERE = {
     "Forecast": "entropylaw.forecasting.forecaster",
     "backtest": "entropylaw.forecasting.backtest",
     "Backtest": "entropylaw.forecasting.backtest",
+    "diagnose": "entropylaw.diagnosing.diagnosis",
+    "Diagnosis": "entropylaw.diagnosing.diagnosis",
 }
 # Subpackages reachable as attributes right after ``import entropylaw`` (still imported lazily;
 # entropylaw.plot imports matplotlib only when a figure is drawn).

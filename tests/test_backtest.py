@@ -45,8 +45,8 @@ def test_the_default_beats_the_curves_on_runs_that_follow_the_law(simulated):
     summary = simulated.summary().set_index(["fraction", "method"])
     for fraction in (0.15, 0.2):
         rmse = summary.loc[fraction].rmse
-        assert rmse["default"] < rmse[["trend", "last_value", "power_law", "sigmoid"]].min()
-        assert rmse["law"] < rmse["default"]  # the law alone is best where the law holds
+        assert rmse["default"] < rmse[["trend", "last_value", "paper"]].min()
+        assert rmse["default"] <= 1.1 * rmse["law"]  # where the gate passes the law drives it
         assert summary.loc[(fraction, "default")].beats_last_value == 4
     assert summary.loc[(0.15, "last_value")].beats_last_value == 0
 

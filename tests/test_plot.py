@@ -206,7 +206,7 @@ def test_backtest_shows_each_method_and_cut(scores, tmp_path):
     figure = plot_backtest(scores)
     ax = figure.axes[0]
     assert [tick.get_text() for tick in ax.get_xticklabels()] == [
-        "default", "paper", "live", "last value", "power law", "sigmoid"]
+        "default", "law", "paper", "live", "trend", "last value", "power law", "sigmoid"]
     from matplotlib.collections import PathCollection
 
     dots = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections

@@ -13,6 +13,7 @@ import typer
 
 from . import (
     backtest,  # noqa: F401  (registers the command)
+    diagnose,  # noqa: F401  (registers the command)
     family,  # noqa: F401  (registers the command)
     fit,  # noqa: F401  (registers the command)
     forecast,  # noqa: F401  (registers the command)

@@ -8,21 +8,23 @@ it is cheap. Plotting reads a result and never changes it.
 from __future__ import annotations
 
 from .backtest import plot_backtest
+from .diagnose import plot_diagnosis
 from .family import plot_family
 from .files import FORMATS, figure_format, save
 from .fit import plot_fit
 from .forecast import plot_forecast
 
-__all__ = ["FORMATS", "draw", "figure_format", "plot_backtest", "plot_family", "plot_fit",
-           "plot_forecast", "save"]
+__all__ = ["FORMATS", "draw", "figure_format", "plot_backtest", "plot_diagnosis", "plot_family",
+           "plot_fit", "plot_forecast", "save"]
 
 # Result class name -> the function drawing it (the CLI's --plot draws any result).
 _DRAWERS = {"LawFit": plot_fit, "Forecast": plot_forecast, "FamilyFit": plot_family,
-            "Backtest": plot_backtest}
+            "Backtest": plot_backtest, "Diagnosis": plot_diagnosis}
 
 
 def draw(result, ax=None, **options):
-    """The figure of any result this package draws (a fit, forecast, family or backtest);
+    """The figure of any result this package draws (a fit, forecast, family, backtest or
+    diagnosis);
     ``options`` go to its plot function."""
     name = type(result).__name__
     if name not in _DRAWERS:
