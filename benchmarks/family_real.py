@@ -123,8 +123,9 @@ def main():
         figure = plot_family(result)
         ax = figure.axes[0]
         t = truth["14B"].value
-        ax.errorbar([13.1 * 1.07], [t.estimate], yerr=[[t.estimate - t.lower], [t.upper - t.estimate]],
-                    fmt="x", color="black", markersize=8, zorder=5,
+        ax.errorbar([13.1 * 1.07], [t.estimate],
+                    yerr=[[t.estimate - t.lower], [t.upper - t.estimate]], fmt="x",
+                    color="black", markersize=8, zorder=5,
                     label="14B's own plateau (held out)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False,
                   fontsize="small")
