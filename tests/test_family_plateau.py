@@ -242,3 +242,17 @@ def test_real_family_predicts_the_held_out_sizes_plateau(target, fitted):
     assert "0.5b " in text and "instruct_grpo" not in text
     assert result.to_dict()["runs"][0]["source"].endswith(
         "verl_qwen2.5-0.5b-instruct_grpo-lora_math.csv")
+
+
+def test_the_readers_notes_pass_into_the_familys_notes(tmp_path):
+    rows = ["step,actor/entropy,val/test_score", "0,,0.30"]
+    rows += [f"{s},{0.5 - s / 200:.3f},{0.30 + 0.18 * (1 - math.exp(-s / 15)):.3f}"
+             for s in range(5, 55, 5)]
+    rows.append("50,0.25,0.49")  # step 50 logged twice
+    path = tmp_path / "dup.csv"
+    path.write_text("\n".join(rows) + "\n")
+    run = read(str(path), reward_key="val/test_score")
+    result = fit_family([run, Accuracy(0.3, 0.01, source="given")], sizes=[2.0, 1.0], seed=0,
+                        n_resamples=500)
+    note = next(n for n in result.notes if n.code == "duplicate_steps")
+    assert note.message.startswith(str(path))

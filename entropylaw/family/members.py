@@ -121,6 +121,9 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
         return FamilyRun(item.source, size, item.model, None, None, None, None, None,
                          plateau=plateau), notes
     run = item if isinstance(item, Run) else None
+    if run is not None:  # the reader's notes (NaN left out, percent converted, ...) pass on
+        notes += [note if run.source and note.message.startswith(run.source)
+                  else Notice(note.code, f"{run.source}: {note.message}") for note in run.notes]
     if isinstance(item, Run):
         try:
             item = fit(item, confidence=confidence, n_resamples=n_resamples, seed=rng,
