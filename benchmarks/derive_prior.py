@@ -13,7 +13,7 @@ law gate passes, the law drives the forecast (prior weight 0.9, its leave-future
 counted in full), and the rest of the prior only arbitrates between the trend and the last
 value. The band's two
 numbers (drift, band scale) are then chosen to bring the pooled coverage of the 90% bands on
-the other runs closest to 90%. The last table is the prior chosen on all runs: paste it into
+the other real runs closest to 90%. The last table is the prior chosen on all runs: paste it into
 prior.py.
 
     python benchmarks/derive_prior.py            # about 3-6 minutes on 2 cores
@@ -108,7 +108,8 @@ def main() -> None:
                 values: evaluate(runs, PRIOR.replace(**base, **dict(zip(BAND_GRID, values,
                                                                          strict=True))))
                 for values in itertools.product(*BAND_GRID.values())}
-        band = min(bands[best], key=lambda key: (abs(coverage(bands[best][key], train) - 0.9),
+        real = [g for g in train if g != "simulated"]  # bands are calibrated on real runs
+        band = min(bands[best], key=lambda key: (abs(coverage(bands[best][key], real) - 0.9),
                                                  key[1]))
         return best, band
 

@@ -4,6 +4,7 @@
     python benchmarks/speed.py --skip-verl     # without the 100 MB verl log
     python benchmarks/speed.py --max-n 100000  # fits up to 10^5 points only
     python benchmarks/speed.py --real-logs /path/to/shared/real_logs
+    python benchmarks/speed.py --only verl --only fits
 
 Figures are CPU seconds (user + system), medians of paired runs: each measurement is taken
 right after its yardstick's, so a busy machine slows both alike and the ratio holds while the
@@ -44,6 +45,7 @@ FOUR_LOGS = ["verl_deepseek-llm-7b-chat_grpo_gsm8k.log", "verl_gemma-2-2b-it_ppo
 EXAMPLE = ROOT / "example_logs" / "qwen2.5-7b_grpo_math.csv"
 YARDSTICK = [sys.executable, "-c", "import numpy, pandas"]
 VERL_MB = 100
+SECTIONS = ("whole", "csv", "verl", "fits")
 
 # The yardstick for the verl reader: a regex per line, the step line's key:value items split
 # into columns (on the real logs it reads exactly the points entropylaw reads).
@@ -174,12 +176,15 @@ def measured_in_child(code: str) -> tuple[float, float]:
     """(CPU seconds, peak memory in MB above the imports) of ``code`` run in a fresh process;
     ``code`` defines ``work()``, imports done before the measurement starts."""
     script = code + r'''
-import resource, time
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+import time
+def peak_kb():  # VmHWM: this process image's peak (ru_maxrss keeps the parent's across exec)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+base = peak_kb()
 start = time.process_time()
 work()
 cpu = time.process_time() - start
-print(cpu, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+print(cpu, (peak_kb() - base) / 1024)
 '''
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
@@ -262,17 +267,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--max-n", type=int, default=10**6)
     parser.add_argument("--skip-verl", action="store_true", help="skip the 100 MB verl log")
+    parser.add_argument("--only", action="append", choices=SECTIONS,
+                        help="run only this section (repeat for several)")
     parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
                         help="folder of the shared real logs (default: ../shared/real_logs)")
     args = parser.parse_args()
     REAL_LOGS = args.real_logs
+    sections = set(args.only or SECTIONS) - ({"verl"} if args.skip_verl else set())
     table = Table()
-    whole_processes(table, args.repeats)
+    if "whole" in sections:
+        whole_processes(table, args.repeats)
     with tempfile.TemporaryDirectory() as folder:
-        csv_reader(table, Path(folder), args.repeats)
-        if not args.skip_verl:
+        if "csv" in sections:
+            csv_reader(table, Path(folder), args.repeats)
+        if "verl" in sections:
             verl_reader(table, Path(folder), max(1, (args.repeats + 1) // 2))
-    fit_growth(table, args.max_n)
+    if "fits" in sections:
+        fit_growth(table, args.max_n)
     print("\n" + table.markdown())
 
 

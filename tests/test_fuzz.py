@@ -41,6 +41,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "keys": (),
     "keys --json": ("--json",),
     "import": ("-o", "{out}"),
+    "forecast": (*FAST, "--fit-fraction", "0.15"),
+    "forecast --json": (*FAST, "--fit-fraction", "0.2", "--json"),
+    "diagnose --json": ("--json",),
 }
 DEFAULT_CASES = range(8)
 SLOW_CASES = range(8, 8 + int(os.environ.get("ENTROPYLAW_FUZZ_CASES", "40")))

@@ -1,12 +1,20 @@
-"""The quantile functions give exactly what scipy.stats gives (they replace it for speed)."""
+"""The quantiles give exactly what scipy.stats gives; the t tail matches it without scipy."""
 
 from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from entropylaw.quantiles import normal_quantile, student_t_quantile
+from entropylaw.quantiles import normal_quantile, student_t_quantile, student_t_sf
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PROBABILITIES = [1e-9, 0.001, 0.025, 0.05, 0.1, 0.3, 0.5, 0.7, 0.841, 0.9, 0.95, 0.975, 0.995,
                  1 - 1e-9]
@@ -37,3 +45,31 @@ def test_normal_quantile_is_scipy_stats_bit_for_bit_and_known_values():
     assert normal_quantile(0.975) == pytest.approx(1.959963984540054, rel=1e-15)
     assert student_t_quantile(0.975, 10) == pytest.approx(2.228138851986274, rel=1e-14)
     assert normal_quantile(0.0) == -np.inf and normal_quantile(1.0) == np.inf
+
+
+@pytest.mark.parametrize("dof", [1, 2, 3, 4.5, 10, 29, 30, 31, 100, 997, 10_000])
+def test_student_t_tail_without_scipy_matches_scipy_stats(dof):
+    t = np.concatenate([np.linspace(-40, 40, 401), [1e-3, 0.5, 1.96, 2.5, 5, 60, 1e3]])
+    theirs = stats.t.sf(t, dof)
+    normal = theirs > 1e-300  # not where scipy's tail underflows to 0 and ours to subnormals
+    assert np.allclose(student_t_sf(t, dof)[normal], theirs[normal], rtol=1e-12, atol=0)
+    assert isinstance(student_t_sf(2.0, dof), float)
+
+
+def test_student_t_tail_known_values_and_edges():
+    assert student_t_sf(2.228138851986274, 10) == pytest.approx(0.025, rel=1e-13)
+    for t in (1e-9, 0.3, 1.0, 7.0, 1e4):  # Cauchy: 1/2 - atan(t)/pi (scipy gives 0.5 at 1e-9)
+        assert student_t_sf(t, 1) == pytest.approx(0.5 - math.atan(t) / math.pi, rel=1e-14)
+    assert student_t_sf(0.0, 7) == 0.5
+    assert student_t_sf(np.inf, 3) == 0.0 and student_t_sf(-np.inf, 3) == 1.0
+    assert student_t_sf(1.5, np.inf) == pytest.approx(stats.norm.sf(1.5), rel=1e-14)
+    assert np.isnan(student_t_sf(np.nan, 3)) and np.isnan(student_t_sf(1.0, 0))
+    assert student_t_sf(3.0, 1e6) == pytest.approx(stats.t.sf(3.0, 1e6), rel=1e-10)
+
+
+def test_the_t_tail_needs_no_scipy():
+    code = ("import sys; from entropylaw.quantiles import student_t_sf; "
+            "student_t_sf(2.0, 40); print('scipy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.strip() == "False"

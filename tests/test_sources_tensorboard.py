@@ -102,7 +102,7 @@ def test_event_files_without_scalars(tmp_path):
 def test_missing_tensorboard_names_the_extra(tmp_path, monkeypatch):
     write_events(tmp_path, [(1.0, 1, "actor/entropy", 0.5)])
     monkeypatch.setitem(__import__("sys").modules,
-                        "tensorboard.backend.event_processing.event_accumulator", None)
+                        "tensorboard.compat.proto.event_pb2", None)
     with pytest.raises(MissingDependencyError,
                        match=r'Reading TensorBoard event files needs the \'tensorboard\' package: '
                              r'pip install "entropylaw\[tensorboard\]"'):

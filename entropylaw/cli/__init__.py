@@ -19,6 +19,7 @@ from . import (
     forecast,  # noqa: F401  (registers the command)
     importing,  # noqa: F401  (registers the command)
     keys,  # noqa: F401  (registers the command)
+    watch,  # noqa: F401  (registers the command)
 )
 from .common import app
 

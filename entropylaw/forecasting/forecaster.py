@@ -24,7 +24,7 @@ from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
-from ..results import Estimate, Notice, ResultMixin, json_float
+from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Run, carry_notes, pair
 from ..sources.log import KeySeries
 from . import components as models
@@ -172,6 +172,7 @@ class _Window:
     phase: object  # the EarlyPhase found, with suspect_first
 
 
+@over_runs
 def forecast(
     run: Run,
     *,
@@ -196,7 +197,8 @@ def forecast(
     validation interval up to ``horizon`` (default: the run's last step, or twice the cut for a
     live run), or at ``steps`` when given. ``margin`` (a fraction) sets when the run counts as
     at its ceiling. ``protocol`` is 'default', 'law' or 'paper'. ``seed`` is an int or a numpy
-    Generator.
+    Generator. ``run`` may be anything :func:`entropylaw.read` reads; a list of runs gives a
+    DataFrame with one row per run.
     """
     check_confidence(confidence)
     if protocol not in PROTOCOLS:

@@ -27,7 +27,7 @@ class Prior:
     noise_weight: float = 3.0  # the prior noise counts as this many successive differences
     drift_sd: float = 0.0025  # random-walk step per validation interval assumed before the window
     trend_drift: float = 0.5  # share of that walk left around the trend (it explains the rest)
-    band_scale: float = 1.0  # widens every band to match the errors seen across real runs
+    band_scale: float = 1.5  # widens every band to match the errors seen across real runs
 
     def replace(self, **changes) -> Prior:
         return replace(self, **changes)

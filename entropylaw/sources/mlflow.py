@@ -15,12 +15,11 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
-
 from .._text import listing, plural
 from ..errors import InputError, require
 from ..results import Notice
-from .log import Log, build_log
+from .log import Log
+from .tail import Columns, Tail, log_from
 
 PREFIX = "mlflow:"
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -121,33 +120,109 @@ def _runs_named(client, experiment, run_name: str) -> list:
 
 
 def _read_run(source: str, address: str, uri: str) -> Log:
-    run_id = address[len(PREFIX):]
-    with _store(uri) as client:
-        run = _get_run(client, source, run_id, uri)
-        columns, order, renamed = {}, {}, []
-        for key in sorted(run.data.metrics):
-            history = client.get_metric_history(run_id, key)
-            name = _AT.sub("@", key)
-            if name != key:
-                renamed.append(key)
-            steps = np.array([m.step for m in history], dtype=np.int64)
-            values = np.array([m.value for m in history], dtype=float)
-            times = np.array([m.timestamp for m in history], dtype=float)
-            if name in columns:  # both 'x_at_4' and 'x@4' logged: one series
-                steps = np.r_[columns[name][0], steps]
-                values = np.r_[columns[name][1], values]
-                times = np.r_[order[name], times]
-            columns[name], order[name] = (steps, values), times
-        experiment = client.get_experiment(run.info.experiment_id)
-    if not columns:
-        raise InputError(f"{source}: run {run_id} logged no metrics")
-    points = sum(len(steps) for steps, _ in columns.values())
-    notes = [Notice("read_metrics", f"read {plural(points, 'point')} of "
-                                    f"{plural(len(columns), 'metric')} from {uri}")]
-    if renamed:
-        notes.append(Notice("at_keys", f"read '_at_' as '@' in {plural(len(renamed), 'key')} "
-                                       f"(verl rewrites '@' for MLflow): {listing(renamed, 3)}"))
-    metadata = {"format": "mlflow", "run_id": run_id, "name": run.info.run_name,
-                "experiment": experiment.name if experiment else None, "tracking_uri": uri}
-    return build_log(source, columns, order=order, notes=notes, metadata=metadata,
-                     step_key="step")
+    tail = MlflowTail(source, address=address, uri=uri)
+    tail.poll(final=True)
+    return tail.log(final=True)
+
+
+class MlflowTail(Tail):
+    """Follows one MLflow run. Each poll asks for the run's latest values and fetches the
+    history of metrics whose latest value changed (and of the focused keys), keeping the points
+    not seen before (by timestamp, step and value); steps that go back at a later time are a
+    restart."""
+
+    def __init__(self, source: str, *, tracking_uri: str | None = None,
+                 address: str | None = None, uri: str | None = None):
+        self.source = source
+        self.uri = uri or resolve_uri(tracking_uri)
+        if address is None:
+            runs = find_runs(source, tracking_uri=tracking_uri)
+            if len(runs) > 1:
+                raise InputError(f"{source}: names {len(runs)} runs ({listing(runs)}); name one")
+            address = runs[0]
+        self.run_id = address[len(PREFIX):]
+        self.columns = Columns(ordered=True)
+        self.seen: dict[str, set] = {}
+        self.latest: dict[str, tuple] = {}
+        self.top: dict[str, tuple[float, int]] = {}  # key -> (latest timestamp, largest step)
+        self.renamed: list[str] = []
+        self.restarts: list[Notice] = []
+        self.metadata: dict | None = None
+        self.focused: set[str] = set()
+
+    def focus(self, keys) -> None:
+        """Fetch these keys' whole history at every poll (a rewrite below a metric's highest
+        step leaves its latest value as it was)."""
+        self.focused = set(keys)
+
+    def poll(self, *, final: bool = False) -> int:
+        before = self.columns.count
+        went_back: list[tuple[str, int, int]] = []
+        with _store(self.uri) as client:
+            run = _get_run(client, self.source, self.run_id, self.uri)
+            latest = {m.key: _point(m) for m in getattr(run.data, "_metric_objs", ())}
+            for key in sorted(run.data.metrics):
+                if (key in self.latest and latest.get(key) == self.latest[key]
+                        and _AT.sub("@", key) not in self.focused):
+                    continue
+                history = client.get_metric_history(self.run_id, key)
+                self._add(key, history, went_back)
+                if key in latest:
+                    self.latest[key] = latest[key]
+            if self.metadata is None:
+                experiment = client.get_experiment(run.info.experiment_id)
+                self.metadata = {"format": "mlflow", "run_id": self.run_id,
+                                 "name": run.info.run_name,
+                                 "experiment": experiment.name if experiment else None,
+                                 "tracking_uri": self.uri}
+        if went_back:
+            key, top, step = went_back[0]
+            self.restarts.append(Notice(
+                "restarted_run", f"steps went back in {plural(len(went_back), 'metric')} "
+                                 f"({key}: from {top} to {step}): the run restarted; a step's "
+                                 f"later values replace its earlier ones"))
+        return self.columns.count - before
+
+    def _add(self, key: str, history, went_back: list) -> None:
+        name = _AT.sub("@", key)
+        if name != key and key not in self.renamed:
+            self.renamed.append(key)
+        seen = self.seen.setdefault(key, set())
+        top = self.top.get(key)
+        back = None
+        for metric in history:
+            point = _point(metric)
+            if point in seen:
+                continue
+            seen.add(point)
+            self.columns.add(name, metric.step, metric.value, metric.timestamp)
+            if top is not None and metric.timestamp > top[0] and metric.step < top[1]:
+                back = back or (key, top[1], metric.step)
+            top = (max(top[0], metric.timestamp), max(top[1], metric.step)) if top else (
+                metric.timestamp, metric.step)
+        if top is not None:
+            self.top[key] = top
+        if back:
+            went_back.append(back)
+
+    def notices(self) -> list[Notice]:
+        return list(self.restarts)
+
+    def log(self, keys=None, *, final: bool = False) -> Log:
+        columns = self.columns
+        if not columns.data:
+            raise InputError(f"{self.source}: run {self.run_id} logged no metrics")
+        notes = [Notice("read_metrics", f"read {plural(columns.count, 'point')} of "
+                                        f"{plural(len(columns.data), 'metric')} from {self.uri}")]
+        if self.renamed:
+            notes.append(Notice("at_keys",
+                                f"read '_at_' as '@' in {plural(len(self.renamed), 'key')} "
+                                f"(verl rewrites '@' for MLflow): {listing(self.renamed, 3)}"))
+        notes += self.notices()
+        return log_from(self.source, columns, keys, notes, self.metadata or {}, "step")
+
+
+def _point(metric) -> tuple:
+    """A metric point as a hashable tuple (NaN compared by its text)."""
+    value = metric.value
+    return (metric.timestamp, metric.step, value if value == value else "nan")

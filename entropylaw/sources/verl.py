@@ -16,7 +16,8 @@ from pathlib import Path
 from .._text import few, listing, plural
 from ..errors import InputError
 from ..results import Notice
-from .log import Log, build_log
+from .log import Log
+from .tail import Columns, FileTail, StepWatch, log_from
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _STEP = re.compile(r"(?<![\w/.-])step:\s*(\d+)(?:\s+-\s+(.*))?$")
@@ -41,82 +42,7 @@ def parse_number(text: str) -> float | None:
 
 def read_console_log(path) -> Log:
     """Read every ``step:N - key:value`` line of a verl console log."""
-    path = Path(path)
-    source = str(path)
-    raw = _read_bytes(path)
-    text = raw.decode("utf-8", errors="replace")
-    records: list[tuple[str, int, float]] = []
-    metric_lines: list[int] = []
-    broken_lines: list[int] = []
-    bad_items: dict[str, int] = {}
-    undecodable: list[int] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "\ufffd" in line:
-            undecodable.append(number)
-        if "step:" not in line:
-            continue
-        if "\x1b" in line:
-            line = _ANSI.sub("", line)
-        for segment in line.split("\r"):  # progress bars redraw with carriage returns
-            found = _STEP.search(segment.rstrip())
-            if found is None:
-                continue
-            rest = found.group(2)
-            if rest and _parse_items(int(found.group(1)), rest, records, bad_items):
-                metric_lines.append(number)
-            else:
-                broken_lines.append(number)
-    if not metric_lines:
-        raise InputError(f"{source}: no verl metric lines found "
-                         f"(expected lines like 'step:1 - actor/entropy:0.35 - ...')")
-    notes = [Notice("read_lines", f"read {plural(len(metric_lines), 'metric line')} "
-                                  f"(lines {metric_lines[0]}-{metric_lines[-1]}); "
-                                  f"other output ignored")]
-    if broken_lines:
-        notes.append(Notice("skipped_lines",
-                            f"skipped {plural(len(broken_lines), 'line')} starting 'step:N' "
-                            f"with no key:value items (lines {few(broken_lines)})"))
-    if bad_items:
-        notes.append(Notice("skipped_values",
-                            f"skipped {plural(sum(bad_items.values()), 'item')} that were not "
-                            f"key:number ({few(bad_items)})"))
-    if undecodable:
-        notes.append(Notice("not_utf8",
-                            f"{plural(len(undecodable), 'line')} held bytes that are not UTF-8 "
-                            f"(lines {few(undecodable)}): replaced, parsing went on"))
-    records = _merge_initial_validation(records, notes)
-    return build_log(source, records=records, notes=notes,
-                     metadata={"format": "verl console log"}, step_key="step")
-
-
-def _merge_initial_validation(records: list, notes: list[Notice]) -> list:
-    """Early verl printed the validation before training as ``test_score/<data>`` and later ones
-    as ``val/test_score/<data>``: one metric under two names, read as the second."""
-    keys = {key for key, _, _ in records}
-    renamed = {key: "val/" + key for key in keys
-               if key.startswith("test_score/") and "val/" + key in keys}
-    if not renamed:
-        return records
-    notes.append(Notice("merged_keys",
-                        f"read {listing(sorted(renamed))} (early verl's name for the validation "
-                        f"before training) as {listing(sorted(renamed.values()))}"))
-    return [(renamed.get(key, key), step, value) for key, step, value in records]
-
-
-def _parse_items(step: int, rest: str, records: list, bad_items: dict[str, int]) -> int:
-    """Append the line's (key, step, value) records; return how many were read."""
-    read = 0
-    for item in rest.split(" - "):
-        key, colon, value = item.partition(":")
-        key = key.strip()
-        number = parse_number(value) if colon and key else None
-        if number is None:
-            label = key if colon and key else item.strip()[:30]
-            bad_items[label] = bad_items.get(label, 0) + 1
-            continue
-        records.append((key, step, number))
-        read += 1
-    return read
+    return _read_all(ConsoleTail(_checked(Path(path))))
 
 
 def read_jsonl(path) -> Log:
@@ -125,52 +51,231 @@ def read_jsonl(path) -> Log:
     verl writes NaN as ``null``: a null value is a logged NaN, not a missing one. Lines that
     are not JSON objects with a step (a line cut short by a crash) are skipped and counted.
     """
-    path = Path(path)
-    source = str(path)
-    text = _read_bytes(path).decode("utf-8", errors="replace")
-    records: list[tuple[str, int, float]] = []
-    broken: list[int] = []
-    non_numeric: set[str] = set()
-    nulls = 0
-    lines = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        lines += 1
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            broken.append(number)
-            continue
-        step, data = _jsonl_entry(entry)
-        if step is None:
-            broken.append(number)
-            continue
-        for key, value in data.items():
-            if value is None:
-                nulls += 1
-                records.append((key, step, math.nan))
-            elif isinstance(value, bool | int | float):
-                records.append((key, step, float(value)))
-            else:
-                non_numeric.add(key)
-    if not records:
-        raise InputError(f"{source}: no metrics found (expected JSON lines like "
-                         f"'{{\"step\": 1, \"data\": {{\"actor/entropy\": 0.35}}}}')")
-    notes = [Notice("read_lines", f"read {plural(lines - len(broken), 'JSON line')}")]
-    if broken:
-        notes.append(Notice("skipped_lines",
-                            f"skipped {plural(len(broken), 'line')} that held no JSON object "
-                            f"with a whole-number step (lines {few(broken)})"))
-    if nulls:
-        notes.append(Notice("null_values", f"read {plural(nulls, 'null value')} as NaN "
-                                           f"(verl writes NaN as null)"))
-    if non_numeric:
-        notes.append(Notice("non_numeric_keys",
-                            f"ignored {plural(len(non_numeric), 'non-numeric key')}: "
-                            f"{listing(sorted(non_numeric))}"))
-    return build_log(source, records=records, notes=notes,
-                     metadata={"format": "verl JSONL"}, step_key="step")
+    return _read_all(JsonlTail(_checked(Path(path))))
+
+
+def _read_all(tail) -> Log:
+    tail.poll(final=True)
+    return tail.log(final=True)
+
+
+class _LineTail(FileTail):
+    """A text log read line by line, in one pass into columns. Complete lines are parsed as they
+    come; an unterminated last line is held back until it ends (or read with ``final``)."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.reset()
+
+    def reset(self) -> None:
+        self.columns = Columns()
+        self.lines = 0
+        self.steps = StepWatch()
+        self.cut: Notice | None = None
+
+    def count(self) -> int:
+        return self.columns.count
+
+    def parse(self, data: bytes, final: bool) -> int:
+        end = data.rfind(b"\n") + 1
+        if end:
+            text = data[:end].decode("utf-8", errors="replace")
+            lines = text.split("\n")
+            lines.pop()  # the empty string after the last line end
+            self.parse_lines(lines, "\ufffd" in text)
+        if final and end < len(data):
+            rest = data[end:]
+            self.parse_last(rest.decode("utf-8", errors="replace"))
+            return len(data)
+        return end
+
+    def parse_lines(self, lines: list[str], replaced: bool) -> None:
+        raise NotImplementedError
+
+    def parse_last(self, line: str) -> None:
+        self.parse_lines([line], "\ufffd" in line)
+
+
+class ConsoleTail(_LineTail):
+    """Follows a verl console log."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.metric_lines = 0
+        self.first_line = self.last_line = 0
+        self.broken: list[int] = []
+        self.bad_items: dict[str, int] = {}
+        self.undecodable: list[int] = []
+
+    def parse_lines(self, lines: list[str], replaced: bool) -> None:
+        number = self.lines
+        self.lines += len(lines)
+        for line in lines:
+            number += 1
+            if replaced and "\ufffd" in line:
+                self.undecodable.append(number)
+            if "step:" not in line:
+                continue
+            if "\x1b" in line:
+                line = _ANSI.sub("", line)
+            for segment in line.split("\r"):  # progress bars redraw with carriage returns
+                self._segment(segment, number)
+
+    def parse_last(self, line: str) -> None:
+        """A last line without its line end was cut while being written: its last item may be
+        a number cut short (``0.`` of ``0.75``), so it is left out."""
+        rest, dash, last = line.rpartition(" - ")
+        if dash and _STEP.search(rest.rstrip()):
+            kept = rest
+        else:
+            kept, last = "", line
+        if last.strip():
+            self.cut = Notice("cut_last_line",
+                              f"the last line (line {self.lines + 1}) has no line end (cut "
+                              f"while being written?): left out its last item, which may be cut "
+                              f"short: '{last.strip()[:40]}'")
+        if kept:
+            self.parse_lines([kept], "\ufffd" in kept)
+        else:
+            self.lines += 1
+
+    def _segment(self, segment: str, number: int) -> None:
+        found = _STEP.search(segment.rstrip())
+        if found is None:
+            return
+        step = int(found.group(1))
+        rest = found.group(2)
+        if not rest:
+            self.broken.append(number)
+            return
+        read = 0
+        columns = self.columns
+        data = columns.data
+        for item in rest.split(" - "):
+            key, colon, value = item.partition(":")
+            key = key.strip()
+            number_value = None
+            if colon and key:
+                try:
+                    number_value = float(value)
+                except ValueError:
+                    number_value = parse_number(value)
+            if number_value is None:
+                label = key if colon and key else item.strip()[:30]
+                self.bad_items[label] = self.bad_items.get(label, 0) + 1
+                continue
+            column = data.get(key) or columns.column(key)
+            column[0].append(step)
+            column[1].append(number_value)
+            read += 1
+        if not read:
+            self.broken.append(number)
+            return
+        columns.count += read
+        self.steps.see(step, f"line {number}")
+        self.metric_lines += 1
+        self.first_line = self.first_line or number
+        self.last_line = number
+
+    def log(self, keys=None, *, final: bool = False) -> Log:
+        if not self.metric_lines:
+            raise InputError(f"{self.source}: no verl metric lines found "
+                             f"(expected lines like 'step:1 - actor/entropy:0.35 - ...')")
+        notes = [Notice("read_lines", f"read {plural(self.metric_lines, 'metric line')} "
+                                      f"(lines {self.first_line}-{self.last_line}); "
+                                      f"other output ignored")]
+        if self.broken:
+            notes.append(Notice("skipped_lines",
+                                f"skipped {plural(len(self.broken), 'line')} starting 'step:N' "
+                                f"with no key:value items (lines {few(self.broken)})"))
+        if self.bad_items:
+            notes.append(Notice("skipped_values",
+                                f"skipped {plural(sum(self.bad_items.values()), 'item')} that "
+                                f"were not key:number ({few(self.bad_items)})"))
+        if self.undecodable:
+            notes.append(Notice("not_utf8",
+                                f"{plural(len(self.undecodable), 'line')} held bytes that are not "
+                                f"UTF-8 (lines {few(self.undecodable)}): replaced, parsing went "
+                                f"on"))
+        _merge_initial_validation(self.columns, notes)
+        notes += self.steps.restarts + self.notices()
+        if self.cut is not None:
+            notes.append(self.cut)
+        return log_from(self.source, self.columns, keys, notes,
+                        {"format": "verl console log"}, "step")
+
+
+class JsonlTail(_LineTail):
+    """Follows a verl JSONL file log."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.broken: list[int] = []
+        self.non_numeric: set[str] = set()
+        self.nulls = 0
+        self.read = 0
+
+    def parse_lines(self, lines: list[str], replaced: bool) -> None:
+        number = self.lines
+        self.lines += len(lines)
+        columns = self.columns
+        for line in lines:
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
+                self.broken.append(number)
+                continue
+            step, data = _jsonl_entry(entry)
+            if step is None:
+                self.broken.append(number)
+                continue
+            self.read += 1
+            self.steps.see(step, f"line {number}")
+            for key, value in data.items():
+                if value is None:
+                    self.nulls += 1
+                    columns.add(key, step, math.nan)
+                elif isinstance(value, bool | int | float):
+                    columns.add(key, step, float(value))
+                else:
+                    self.non_numeric.add(key)
+
+    def log(self, keys=None, *, final: bool = False) -> Log:
+        if not self.columns.data:
+            raise InputError(f"{self.source}: no metrics found (expected JSON lines like "
+                             f"'{{\"step\": 1, \"data\": {{\"actor/entropy\": 0.35}}}}')")
+        notes = [Notice("read_lines", f"read {plural(self.read, 'JSON line')}")]
+        if self.broken:
+            notes.append(Notice("skipped_lines",
+                                f"skipped {plural(len(self.broken), 'line')} that held no JSON "
+                                f"object with a whole-number step (lines {few(self.broken)})"))
+        if self.nulls:
+            notes.append(Notice("null_values", f"read {plural(self.nulls, 'null value')} as NaN "
+                                               f"(verl writes NaN as null)"))
+        if self.non_numeric:
+            notes.append(Notice("non_numeric_keys",
+                                f"ignored {plural(len(self.non_numeric), 'non-numeric key')}: "
+                                f"{listing(sorted(self.non_numeric))}"))
+        notes += self.steps.restarts + self.notices()
+        return log_from(self.source, self.columns, keys, notes, {"format": "verl JSONL"}, "step")
+
+
+def _merge_initial_validation(columns: Columns, notes: list[Notice]) -> None:
+    """Early verl printed the validation before training as ``test_score/<data>`` and later ones
+    as ``val/test_score/<data>``: one metric under two names, read as the second."""
+    keys = columns.data
+    renamed = {key: "val/" + key for key in list(keys)
+               if key.startswith("test_score/") and "val/" + key in keys}
+    if not renamed:
+        return
+    notes.append(Notice("merged_keys",
+                        f"read {listing(sorted(renamed))} (early verl's name for the validation "
+                        f"before training) as {listing(sorted(renamed.values()))}"))
+    for old, new in renamed.items():
+        columns.rename(old, new)
 
 
 def _jsonl_entry(entry) -> tuple[int | None, dict]:
@@ -188,10 +293,11 @@ def _jsonl_entry(entry) -> tuple[int | None, dict]:
     return int(step), data
 
 
-def _read_bytes(path: Path) -> bytes:
+def _checked(path: Path) -> Path:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(f"{path}: the file is empty")
-    return raw
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 16):
+            if block.strip():
+                return path
+    raise InputError(f"{path}: the file is empty")

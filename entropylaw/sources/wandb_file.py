@@ -29,38 +29,46 @@ class Stop:
     offset: int
     size: int
     reason: str
+    resume: int = -1  # where a later read of the grown file starts: the first unfinished record
 
 
-def payloads(data: bytes) -> tuple[list[bytes], Stop | None]:
+def payloads(data: bytes, base: int = 0) -> tuple[list[bytes], Stop | None]:
     """The complete record payloads of a ``.wandb`` file's bytes, and where reading stopped
-    early (None when the file ended cleanly)."""
-    if data[:4] != HEADER[:4]:
-        raise ValueError("not a W&B run file (it does not start with ':W&B')")
-    if data[4:CHUNK_HEADER] != HEADER[4:]:
-        raise ValueError(f"unsupported W&B file version (header bytes {data[4:7].hex()})")
+    early (None when the file ended cleanly). ``data`` may be the file from byte ``base`` on
+    (a record boundary where an earlier read stopped); offsets stay the file's."""
+    if base == 0:
+        if data[:4] != HEADER[:4]:
+            raise ValueError("not a W&B run file (it does not start with ':W&B')")
+        if data[4:CHUNK_HEADER] != HEADER[4:]:
+            raise ValueError(f"unsupported W&B file version (header bytes {data[4:7].hex()})")
     records: list[bytes] = []
     pending: list[bytes] | None = None
     pending_start = 0
-    position, size = CHUNK_HEADER, len(data)
+
+    def stop(reason: str) -> tuple[list[bytes], Stop]:
+        resume = pending_start if pending is not None else position
+        return records, Stop(position, size, reason, resume)
+
+    position, size = max(base, CHUNK_HEADER), base + len(data)
     while position < size:
         room = BLOCK - position % BLOCK
         if room < CHUNK_HEADER:  # block padding
             position += room
             continue
         if size - position < CHUNK_HEADER:
-            return records, Stop(position, size, "the file ends inside a chunk header")
-        checksum, length, kind = _CHUNK.unpack_from(data, position)
+            return stop("the file ends inside a chunk header")
+        checksum, length, kind = _CHUNK.unpack_from(data, position - base)
         start = position + CHUNK_HEADER
         end = start + length
         if kind == 0 and length == 0 and checksum == 0:  # zero-filled tail
-            return records, Stop(position, size, "the rest of the file is zeros")
+            return stop("the rest of the file is zeros")
         if end > size:
-            return records, Stop(position, size, "the file ends inside a record")
+            return stop("the file ends inside a record")
         if length > room - CHUNK_HEADER:
-            return records, Stop(position, size, "a chunk runs past its block (corrupt length)")
-        chunk = data[start:end]
+            return stop("a chunk runs past its block (corrupt length)")
+        chunk = data[start - base:end - base]
         if zlib.crc32(chunk, zlib.crc32(bytes((kind,)))) != checksum:
-            return records, Stop(position, size, "a chunk fails its checksum")
+            return stop("a chunk fails its checksum")
         if kind == FULL:
             records.append(chunk)
         elif kind == FIRST:
@@ -71,8 +79,9 @@ def payloads(data: bytes) -> tuple[list[bytes], Stop | None]:
                 records.append(b"".join(pending))
                 pending = None
         else:
-            return records, Stop(position, size, f"an unexpected chunk type {kind}")
+            return stop(f"an unexpected chunk type {kind}")
         position = end
     if pending is not None:
-        return records, Stop(pending_start, size, "the file ends between the parts of a record")
+        return records, Stop(pending_start, size, "the file ends between the parts of a record",
+                            pending_start)
     return records, None

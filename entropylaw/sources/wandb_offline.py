@@ -23,7 +23,8 @@ from .._text import few, listing, plural
 from ..errors import InputError, require
 from ..results import Notice
 from .log import Log, build_log
-from .wandb_file import payloads
+from .tail import FileTail, StepWatch
+from .wandb_file import HEADER, Stop, payloads
 
 ROW_STEP = "_step"
 
@@ -57,52 +58,84 @@ def run_sources(source: str) -> list[str]:
 
 def read_wandb_offline(path, *, step_key: str | None = None) -> Log:
     """Read every numeric key of one offline run (its directory or its ``.wandb`` file)."""
-    path = Path(path)
-    files = run_files(path)
-    if not files:
-        raise InputError(f"{path}: no W&B run file (run-<id>.wandb) in it or in its runs")
-    if len(files) > 1:
-        runs = ", ".join(str(f.parent.relative_to(path)) for f in files)
-        raise InputError(f"{path}: holds {len(files)} W&B runs ({runs}); name one")
-    return _read_file(files[0], str(path), step_key)
+    tail = WandbTail(path, step_key=step_key)
+    tail.poll(final=True)
+    return tail.log(final=True)
 
 
-def _read_file(file: Path, source: str, step_key: str | None) -> Log:
-    pb = require("wandb.proto.wandb_internal_pb2", extra="wandb", purpose="Reading W&B runs")
-    data = file.read_bytes()
-    try:
-        chunks, stop = payloads(data)
-    except ValueError as exc:
-        raise InputError(f"{file}: {exc}") from None
-    reader = _Reader(step_key)
-    unreadable = 0
-    for payload in chunks:
-        record = pb.Record()
+class WandbTail(FileTail):
+    """Follows one offline run's ``.wandb`` file, record by record: a record still being
+    written is read at the next poll."""
+
+    def __init__(self, path, *, step_key: str | None = None):
+        path = Path(path)
+        files = run_files(path)
+        if not files:
+            raise InputError(f"{path}: no W&B run file (run-<id>.wandb) in it or in its runs")
+        if len(files) > 1:
+            runs = ", ".join(str(f.parent.relative_to(path)) for f in files)
+            raise InputError(f"{path}: holds {len(files)} W&B runs ({runs}); name one")
+        super().__init__(files[0])
+        self.source = str(path)
+        self.step_key = step_key
+        self.pb = require("wandb.proto.wandb_internal_pb2", extra="wandb",
+                          purpose="Reading W&B runs")
+        self.reset()
+
+    def reset(self) -> None:
+        self.reader = _Reader(self.step_key)
+        self.records = 0
+        self.unreadable = 0
+        self.stop: Stop | None = None
+
+    def count(self) -> int:
+        return self.reader.values
+
+    def parse(self, data: bytes, final: bool) -> int:
+        base = self.offset
+        if not data or (base == 0 and len(data) < len(HEADER) and not final):
+            return 0  # nothing new, or a file still being created
         try:
-            record.ParseFromString(payload)
-        except Exception:  # protobuf's DecodeError; the chunk passed its checksum
-            unreadable += 1
-            continue
-        reader.add(record)
-    notes = reader.notes()
-    if stop is not None:
-        notes.insert(0, Notice("truncated_file",
-                               f"{file.name} stops at byte {stop.offset:,} of {stop.size:,}: "
-                               f"{stop.reason}; read the {plural(len(chunks), 'record')} "
-                               f"before it"))
-    if unreadable:
-        notes.append(Notice("unreadable_records",
-                            f"skipped {plural(unreadable, 'record')} that did not decode"))
-    if step_key and step_key != ROW_STEP and step_key not in reader.logged:
-        raise InputError(f"{file}: no key '{step_key}' to use as the step; keys are: "
-                         f"{listing(sorted(reader.logged))}")
-    if not reader.columns:
-        raise InputError(f"{file}: the run logged no numeric history"
-                         + (f" ({stop.reason} at byte {stop.offset:,})" if stop else ""))
-    columns = {key: (np.array(steps), np.array(values))
-               for key, (steps, values) in reader.columns.items()}
-    return build_log(source, columns, notes=notes, metadata=reader.metadata,
-                     step_key=reader.main_axis())
+            chunks, stop = payloads(data, base)
+        except ValueError as exc:
+            raise InputError(f"{self.path}: {exc}") from None
+        self.stop = stop
+        self.records += len(chunks)
+        for payload in chunks:
+            record = self.pb.Record()
+            try:
+                record.ParseFromString(payload)
+            except Exception:  # protobuf's DecodeError; the chunk passed its checksum
+                self.unreadable += 1
+                continue
+            self.reader.add(record)
+        return stop.resume - base if stop is not None else len(data)
+
+    def log(self, keys=None, *, final: bool = False) -> Log:
+        file, reader, stop = self.path, self.reader, self.stop
+        notes = reader.notes()
+        if stop is not None:
+            notes.insert(0, Notice("truncated_file",
+                                   f"{file.name} stops at byte {stop.offset:,} of {stop.size:,}: "
+                                   f"{stop.reason}; read the {plural(self.records, 'record')} "
+                                   f"before it"))
+        if self.unreadable:
+            notes.append(Notice("unreadable_records",
+                                f"skipped {plural(self.unreadable, 'record')} that did not decode"))
+        notes += reader.steps.restarts + self.notices()
+        step_key = self.step_key
+        if step_key and step_key != ROW_STEP and step_key not in reader.logged:
+            raise InputError(f"{file}: no key '{step_key}' to use as the step; keys are: "
+                             f"{listing(sorted(reader.logged))}")
+        if not reader.columns:
+            raise InputError(f"{file}: the run logged no numeric history"
+                             + (f" ({stop.reason} at byte {stop.offset:,})" if stop else ""))
+        chosen = reader.columns if keys is None else {
+            key: reader.columns[key] for key in keys if key in reader.columns}
+        columns = {key: (np.array(steps), np.array(values))
+                   for key, (steps, values) in chosen.items()}
+        return build_log(self.source, columns, notes=notes, metadata=reader.metadata,
+                         step_key=reader.main_axis())
 
 
 class _Reader:
@@ -121,6 +154,8 @@ class _Reader:
         self.non_numeric: set[str] = set()
         self.no_step: Counter = Counter()
         self.fractional: Counter = Counter()
+        self.values = 0
+        self.steps = StepWatch()
 
     def add(self, record) -> None:
         kind = record.WhichOneof("record_type")
@@ -166,6 +201,9 @@ class _Reader:
             else:
                 row[key] = value
         self.logged.update(row)
+        row_step = row.get(ROW_STEP)
+        if row_step is not None and math.isfinite(row_step):
+            self.steps.see(int(row_step), f"history row {self.rows}")
         columns, axis_of = self.columns, self._axis_of
         for key, value in row.items():
             if key == ROW_STEP:
@@ -181,6 +219,7 @@ class _Reader:
                     column = columns[key] = ([], [])
                 column[0].append(int(step))
                 column[1].append(value)
+                self.values += 1
 
     def axes(self) -> Counter:
         """How many metric keys (not internal keys, not step axes themselves) use each axis."""
@@ -240,7 +279,7 @@ def _value(item) -> float | None:
         pass
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
