@@ -45,7 +45,7 @@ def test_lines_are_the_least_squares_lines_in_log_size():
         line = result.line(name)
         assert line.slope.estimate == pytest.approx(slope, abs=1e-12)
         assert line.intercept.estimate == pytest.approx(intercept, abs=1e-12)
-        assert getattr(result.predictions[0], name).estimate == pytest.approx(
+        assert getattr(result.size_predictions[0], name).estimate == pytest.approx(
             intercept + slope * math.log(8.0), abs=1e-12)
     # the ceiling line is the b line minus the a line
     assert result.ceiling_line.slope.estimate == pytest.approx(
@@ -71,7 +71,7 @@ def test_points_on_a_line_have_no_scatter():
     result = fit_family([exact(x, y) for x, y in zip(a, b, strict=True)], sizes=SIZES,
                         predict=[16.0], seed=1, n_resamples=500)
     assert result.a_line.scatter == pytest.approx(0.0, abs=1e-12)
-    prediction = result.predictions[0].a
+    prediction = result.size_predictions[0].a
     assert prediction.estimate == pytest.approx(0.02 * math.log(16) + 0.2)
     assert prediction.upper - prediction.lower == pytest.approx(0.0, abs=1e-9)
     assert all(abs(left.a_error) < 1e-12 for left in result.leave_one_out)
@@ -96,7 +96,7 @@ def test_scatter_widens_the_intervals_when_sizes_stray_from_the_line():
     runs_only = fit_family(members, sizes=SIZES, predict=[8.0], seed=2, n_resamples=4000,
                            scatter=False)
     assert both.a_line.scatter > 0
-    wide, narrow = both.predictions[0].a, runs_only.predictions[0].a
+    wide, narrow = both.size_predictions[0].a, runs_only.size_predictions[0].a
     assert wide.upper - wide.lower > 1.5 * (narrow.upper - narrow.lower)
     assert {n.code for n in runs_only.notes} >= {"scatter_left_out"}
 
@@ -119,7 +119,7 @@ def test_prediction_coverage_with_scattered_sizes(scatter, low, high):
                    for a, b in zip(seen_a, seen_b, strict=True)]
         result = fit_family(members, sizes=sizes, predict=13.1, confidence=0.9, seed=rng,
                             n_resamples=1000, scatter=scatter)
-        hits += result.predictions[0].a.contains(truth_a[4])
+        hits += result.size_predictions[0].a.contains(truth_a[4])
     assert low <= hits / n_families <= high
 
 
@@ -134,7 +134,7 @@ def test_simulated_family_recovers_its_known_lines():
         assert line.slope.contains(slope) and line.intercept.contains(intercept)
         assert abs(line.slope.estimate - slope) < 0.005
         assert abs(line.intercept.estimate - intercept) < 0.01
-    prediction = result.predictions[0]
+    prediction = result.size_predictions[0]
     assert prediction.ceiling.contains(0.04 * math.log(13.1) + 0.44)
     assert abs(prediction.ceiling.estimate - (0.04 * math.log(13.1) + 0.44)) < 0.01
     assert [run.size for run in result.runs] == sizes
@@ -158,11 +158,11 @@ def test_another_confidence_reuses_the_draws():
     narrow = result.at(0.5)
     assert narrow.confidence == 0.5
     for name in ("a", "b", "ceiling"):
-        wide_interval = getattr(result.predictions[0], name)
-        narrow_interval = getattr(narrow.predictions[0], name)
+        wide_interval = getattr(result.size_predictions[0], name)
+        narrow_interval = getattr(narrow.size_predictions[0], name)
         assert wide_interval.lower < narrow_interval.lower < narrow_interval.upper \
             < wide_interval.upper
-    assert result.predict(8.0) == result.predictions[0]
+    assert result.predict(8.0) == result.size_predictions[0]
     assert result.predict("Qwen2.5-7B").size == 6.53
 
 
@@ -223,6 +223,9 @@ def test_nonpositive_a_runs_are_named():
     result = fit_family(members, sizes=SIZES, seed=0, n_resamples=500)
     warning = next(w for w in result.warnings if w.code == "nonpositive_a")
     assert "flat.csv (0.5B) (a = -1.00%)" in warning.message
+    assert result.law_holds is False
+    assert "law_fails" in [w.code for w in result.warnings]
+    assert all(p.ceiling is None for p in result.size_predictions)
 
 
 def test_run_fit_warnings_are_passed_on():
@@ -244,19 +247,25 @@ def test_json_has_the_issue_schema():
     for run in data["runs"]:
         assert {"source", "size", "a", "b", "ceiling"} <= set(run)
         assert all(set(run[name]) == interval for name in ("a", "b", "ceiling"))
+        assert set(run["plateau"]) == interval and run["plateau_kind"] == "ceiling"
     for name in ("a_vs_log_size", "b_vs_log_size", "ceiling_vs_log_size"):
         assert set(data[name]) == {"slope", "intercept"}
         assert set(data[name]["slope"]) == interval
     assert [p["size"] for p in data["predictions"]] == [8.0, 16.0]
-    assert set(data["predictions"][0]) == {"size", "a", "b", "ceiling"}
-    assert set(data["leave_one_out"][0]) == {"size", "a_error", "b_error", "ceiling_error"}
+    assert set(data["predictions"][0]) == {"size", "a", "b", "ceiling", "plateau"}
+    assert set(data["predictions"][0]["plateau"]) == interval
+    assert set(data["leave_one_out"][0]) == {"size", "a_error", "b_error", "ceiling_error",
+                                             "plateau_error"}
+    assert data["law_holds"] is True
+    assert data["plateau_vs_log_size"]["form"] in ("logit", "error_power", "linear")
     assert data["a_vs_log_size"]["slope"]["estimate"] == pytest.approx(np.polyfit(
         np.log(SIZES), A, 1)[0])
 
 
 def test_report_shows_percent_and_sections():
     text = str(exact_family(predict=[8.0]))
-    for part in ("Coefficients across model sizes", "slope (per unit ln N)", "predictions",
+    for part in ("Coefficients and plateau across model sizes", "slope (per unit ln N)",
+                 "predictions", "plateau line",
                  "leave one size out", "8B", "13.0%", "RMS"):
         assert part in text
 

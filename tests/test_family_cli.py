@@ -64,7 +64,7 @@ def test_source_equals_size_arguments_give_the_same_fit_as_the_manifest():
 def test_report_and_far_extrapolation_warning():
     result = invoke("--manifest", MANIFEST, "--predict", "31", *QUICK)
     assert result.exit_code == 0, result.output
-    assert "predictions: the coefficients of a model of each size" in result.output
+    assert "predictions: a model of each size trained with the same recipe" in result.output
     assert "far_extrapolation: predicting at 31B, more than 4x beyond" in result.output
 
 
@@ -106,7 +106,8 @@ def test_manifest_mixes_runs_and_given_coefficients(tmp_path):
         ("", r"the manifest is empty"),
         ("source,size\n", r"has a header but no runs"),
         ("source,szie\nrun.csv,1\n", r"line 1: unknown column 'szie'; columns are: source, size"),
-        ("size,model\n1,x\n", r"line 1: the header needs a 'source' column, or 'a' and 'b'"),
+        ("size,model\n1,x\n",
+         r"line 1: the header needs a 'source' column, 'a' and 'b' columns, or an 'accuracy'"),
         ("source,size\nrun.csv,1,2\n", r"line 2: 3 fields, but the header has 2"),
         ("# comment\nsource,size\nrun.csv,big\n", r"line 3: size: unknown model 'big'"),
         ("source,size\nrun.csv,-1\n", r"line 2: size must be a positive number"),
@@ -151,8 +152,6 @@ def test_manifest_errors_name_the_line(tmp_path, text, message):
          "Error: predicted size: unknown model 'huge'"),
         (("--manifest", MANIFEST, "--predict", "0"),
          "Error: predicted size must be a positive number"),
-        (("--manifest", MANIFEST, "--confidence", "1.5"),
-         "Error: `confidence` must be strictly between 0 and 1"),
     ],
 )
 def test_user_errors_print_one_line_and_exit_1(args, message):
@@ -166,6 +165,9 @@ def test_user_errors_print_one_line_and_exit_1(args, message):
 def test_usage_errors_exit_2():
     assert invoke("--no-such-option").exit_code == 2
     assert invoke("--manifest").exit_code == 2
+    out_of_range = invoke("--manifest", MANIFEST, "--confidence", "1.5", *QUICK)
+    assert out_of_range.exit_code == 2
+    assert "Error: `confidence` must be strictly between 0 and 1" in out_of_range.stderr
 
 
 def test_help_documents_the_command():

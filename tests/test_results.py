@@ -102,7 +102,7 @@ def test_summary_rows_are_the_json_numbers(fit):
 def test_summary_shows_the_items_of_the_lists_a_result_names(results):
     family = results["FamilyFit"]
     summary = family.summary()
-    predicted = family.predictions[0]
+    predicted = family.size_predictions[0]  # predictions is a DataFrame (issue 13)
     assert summary.loc["predictions[0].size", "estimate"] == 14.0
     assert summary.loc["predictions[0].ceiling", "estimate"] == predicted.ceiling.estimate
     assert summary.loc["predictions[0].ceiling", "upper"] == predicted.ceiling.upper

@@ -33,12 +33,12 @@ Runs = Annotated[list[str] | None, typer.Argument(
     show_default=False)]
 Manifest = Annotated[Path | None, typer.Option(
     "--manifest", metavar="FILE",
-    help="CSV file listing the runs: source and size (or model) per row, or a and b with "
-         "intervals instead of a source (see docs/family.md).")]
+    help="CSV file listing the runs: source and size (or model) per row, or a and b, or a "
+         "published accuracy, instead of a source (see docs/family.md).")]
 Predict = Annotated[list[str] | None, typer.Option(
     "--predict", metavar="SIZE",
-    help="A size (billions) or model name at which to predict a, b and the ceiling; repeat for "
-         "several.")]
+    help="A size (billions) or model name at which to predict the plateau (and a, b and the "
+         "ceiling where the law holds); repeat for several.")]
 
 
 @app.command()
@@ -60,7 +60,8 @@ def family(
     as_json: Json = False,
     plot: Plot = None,
 ) -> None:
-    """Fit a and b across model sizes as lines in ln N; predict them, and the ceiling, by size."""
+    """Predict the accuracy a larger model reaches with the same recipe: each run's plateau as a
+    bounded line in ln N, and the law's a and b as lines in ln N."""
     from ..errors import InputError
     from ..family import fit_family, read_arguments, read_manifest
 

@@ -72,12 +72,14 @@ def least_squares(log_sizes, values) -> tuple[float, float]:
     return float(intercept), float(slope)
 
 
-def fit_size_line(log_sizes, estimates, draws, *, confidence: float, rng, scatter: bool = True
-                  ) -> SizeLine:
+def fit_size_line(log_sizes, estimates, draws, *, confidence: float, rng, scatter: bool = True,
+                  prior_scatter: float = 0.0, prior_df: int = 0) -> SizeLine:
     """The line through one coefficient's estimates at distinct ``log_sizes``.
 
     ``draws`` (sizes x resamples) are each size's own coefficient draws. With ``scatter`` False
-    the intervals carry only those (the naive propagation, for comparison).
+    the intervals carry only those (the naive propagation, for comparison). ``prior_scatter``
+    with ``prior_df`` > 0 adds a prior guess of the scatter worth ``prior_df`` sizes: each draw's
+    total variance is ``(RSS + prior_df prior_scatter^2) / chi2(n - 2 + prior_df)``.
     """
     x = np.asarray(log_sizes, dtype=float)
     estimates = np.asarray(estimates, dtype=float)
@@ -89,15 +91,18 @@ def fit_size_line(log_sizes, estimates, draws, *, confidence: float, rng, scatte
     own_variance = draws.var(axis=1, ddof=1)
     scatter_sd = np.zeros(n_draws)
     point_scatter = math.nan  # not estimable from 2 sizes
-    if residual_df > 0:
+    prior = prior_df * prior_scatter**2 if prior_df > 0 and prior_scatter > 0 else 0.0
+    if residual_df > 0 or prior:
         design = np.column_stack([np.ones_like(x), x])
         leverage = np.einsum("ij,ji->i", design, projector)
         residuals = estimates - design @ np.array([intercept, slope])
         rss = float(residuals @ residuals)
-        expected_from_runs = float(np.sum((1.0 - leverage) * own_variance)) / residual_df
-        point_scatter = math.sqrt(max(0.0, rss / residual_df - expected_from_runs))
+        expected_from_runs = float(np.sum((1.0 - leverage) * own_variance)) / max(residual_df, 1)
+        if residual_df > 0:
+            point_scatter = math.sqrt(max(0.0, rss / residual_df - expected_from_runs))
         if scatter:
-            total = rss / rng.chisquare(residual_df, size=n_draws)
+            total = (rss + prior) / rng.chisquare(residual_df + prior_df * (prior > 0),
+                                                  size=n_draws)
             scatter_sd = np.sqrt(np.maximum(0.0, total - expected_from_runs))
     shifted = draws + scatter_sd[None, :] * rng.standard_normal((n_sizes, n_draws))
     intercept_draws, slope_draws = projector @ shifted

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from ..errors import FitError, InputError
 from ..results import Estimate
-from .members import Coefficients
+from .members import Accuracy, Coefficients
 from .sizes import check_size, model_size, parse_size
 
 COLUMNS = ("source", "size", "model", "a", "a_lower", "a_upper", "b", "b_lower", "b_upper",
-           "ceiling_lower", "ceiling_upper", "confidence", "entropy_key", "reward_key")
+           "ceiling_lower", "ceiling_upper", "confidence", "accuracy", "accuracy_se", "n_items",
+           "entropy_key", "reward_key")
 
 
 def parse_run_argument(text: str) -> tuple[str, float | None, str | None]:
@@ -59,6 +60,7 @@ def read_manifest(path, **read_options) -> list:
     if not path.is_file():
         raise InputError(f"{path}: no such manifest file")
     rows = _rows(path)
+    percent_scale = _accuracy_in_percent(rows)
     members = []
     for line, row in rows:
         where = f"{path} line {line}"
@@ -69,6 +71,14 @@ def read_manifest(path, **read_options) -> list:
                 size = model_size(model)
             except InputError as exc:
                 raise InputError(f"{where}: {exc}") from None
+        if row.get("accuracy") is not None:
+            if row.get("a") is not None or row.get("b") is not None:
+                raise InputError(f"{where}: give the accuracy, or a and b, not both")
+            members.append(_accuracy(row, where, size, model, percent_scale))
+            continue
+        for name in ("accuracy_se", "n_items"):
+            if row.get(name) is not None:
+                raise InputError(f"{where}: {name} is given without an accuracy")
         if row.get("a") is not None or row.get("b") is not None:
             members.append(_coefficients(row, where, size, model))
             continue
@@ -104,9 +114,9 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
                              f"{', '.join(COLUMNS)}")
     if len(set(header)) < len(header):
         raise InputError(f"{path} line {header_line}: a column is named twice")
-    if "source" not in header and not {"a", "b"} <= set(header):
-        raise InputError(f"{path} line {header_line}: the header needs a 'source' column, or "
-                         f"'a' and 'b' columns")
+    if "source" not in header and not {"a", "b"} <= set(header) and "accuracy" not in header:
+        raise InputError(f"{path} line {header_line}: the header needs a 'source' column, "
+                         f"'a' and 'b' columns, or an 'accuracy' column")
     rows = []
     for (number, _), cells in zip(lines[1:], parsed[1:], strict=True):
         if len(cells) > len(header):
@@ -140,6 +150,53 @@ def _coefficients(row: dict, where: str, size, model) -> Coefficients:
                              f"{row['ceiling_upper']}] does not contain b - a")
         ceiling = Estimate(b.estimate - a.estimate, lower, upper)
     return Coefficients(a, b, confidence, ceiling, row.get("source") or where, model, size)
+
+
+def _accuracy_in_percent(rows) -> bool:
+    """Whether the accuracy column's plain numbers are percents: any of them above 1."""
+    for _, row in rows:
+        text = row.get("accuracy")
+        if text and not text.endswith("%"):
+            try:
+                if float(text) > 1.0:
+                    return True
+            except ValueError:
+                pass  # reported with its line when the row is read
+    return False
+
+
+def _accuracy(row: dict, where: str, size, model, percent_scale: bool) -> Accuracy:
+    """A given accuracy (fraction, or percent as the column's other values are) and its
+    standard error: ``accuracy_se`` on the same scale, or binomial from ``n_items``."""
+    def value(name: str) -> float:
+        text = row[name]
+        number = _number(text, f"{where}: {name}")
+        return number / 100.0 if percent_scale and not text.endswith("%") else number
+
+    accuracy = value("accuracy")
+    if not 0.0 <= accuracy <= 1.0:
+        raise InputError(f"{where}: accuracy must be a fraction in [0, 1] or a percent in "
+                         f"[0, 100], got {row['accuracy']}")
+    if row.get("accuracy_se") is not None and row.get("n_items") is not None:
+        raise InputError(f"{where}: give accuracy_se or n_items, not both")
+    std_error = 0.0
+    if row.get("accuracy_se") is not None:
+        std_error = value("accuracy_se")
+        if not 0.0 <= std_error < 0.5:
+            raise InputError(f"{where}: accuracy_se must be a standard error below 0.5 (50%), "
+                             f"got {row['accuracy_se']}")
+    elif row.get("n_items") is not None:
+        text = row["n_items"]
+        try:
+            items = int(text)
+        except ValueError:
+            items = 0
+        if items < 1 or str(items) != text.strip():
+            raise InputError(f"{where}: n_items must be a whole number of items >= 1, got "
+                             f"'{text}'")
+        std_error = math.sqrt(max(accuracy * (1.0 - accuracy), 0.25 / items) / items)
+    label = row.get("source") or model or where
+    return Accuracy(accuracy, std_error, label, model, size)
 
 
 def _estimate(row: dict, name: str, where: str) -> Estimate:

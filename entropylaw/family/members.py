@@ -1,4 +1,5 @@
-"""The runs of a family: each one's coefficients and draws, from a run, a fit, or given values."""
+"""The runs of a family: each one's coefficients, plateau and draws, from a run, a fit, given
+coefficients or a given accuracy."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..errors import FitError, InputError
 from ..law.fitting import LawFit, fit
 from ..results import Estimate, Notice
 from ..run import Run
+from .plateaus import Plateau, bounded, given_plateau, member_plateau
 
 
 @dataclass(frozen=True)
@@ -31,35 +33,97 @@ class Coefficients:
     model_size: float | None = None
 
 
+@dataclass(frozen=True)
+class Accuracy:
+    """A run's final or plateau accuracy known without its log (a paper's table): a fraction,
+    with its standard error (0 when unknown)."""
+
+    value: float
+    std_error: float = 0.0
+    source: str | None = None
+    model: str | None = None
+    model_size: float | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class FamilyRun:
-    """One run of the family: its size, coefficients with intervals, and their draws."""
+    """One run of the family: its size, coefficients with intervals and their draws (None for a
+    given accuracy), its plateau, and the law gate's verdict on its fit (None without a fit)."""
 
     source: str | None
     size: float
     model: str | None
-    a: Estimate
-    b: Estimate
-    ceiling: Estimate
-    a_draws: np.ndarray
-    b_draws: np.ndarray
+    a: Estimate | None
+    b: Estimate | None
+    ceiling: Estimate | None
+    a_draws: np.ndarray | None
+    b_draws: np.ndarray | None
     fit_warnings: tuple[Notice, ...] = ()
+    plateau: Plateau | None = None
+    law: object | None = None  # a LawGate
+
+    def __repr__(self) -> str:
+        return (f"FamilyRun(source={self.source!r}, size={self.size:g}, "
+                f"plateau={self.plateau!r})")
+
+    @property
+    def has_coefficients(self) -> bool:
+        return self.a is not None
+
+    @property
+    def law_fails(self) -> tuple[str, ...]:
+        """Codes of the law's failures for this run (a <= 0, poor fit, the gate's checks)."""
+        codes = [w.code for w in self.fit_warnings if w.code in ("nonpositive_a", "poor_fit")]
+        if self.law is not None and not self.law.applies:
+            codes += [code for code in self.law.failed if code not in codes]
+        if self.a is not None and self.a.estimate <= 0 and "nonpositive_a" not in codes:
+            codes.append("nonpositive_a")
+        return tuple(codes)
 
     def at(self, confidence: float) -> FamilyRun:
+        plateau = None if self.plateau is None else self.plateau.at(confidence)
+        if not self.has_coefficients:
+            return replace(self, plateau=plateau)
         a, b, ceiling = _estimates(self.a.estimate, self.b.estimate, self.a_draws, self.b_draws,
                                    confidence)
-        return replace(self, a=a, b=b, ceiling=ceiling)
+        return replace(self, a=a, b=b, ceiling=ceiling, plateau=plateau)
 
     def to_dict(self) -> dict:
+        def value(estimate):
+            return None if estimate is None else estimate.to_dict(std_error=False)
+
+        plateau = self.plateau
         return {"source": self.source, "size": self.size, "model": self.model,
-                "a": self.a.to_dict(std_error=False), "b": self.b.to_dict(std_error=False),
-                "ceiling": self.ceiling.to_dict(std_error=False)}
+                "a": value(self.a), "b": value(self.b), "ceiling": value(self.ceiling),
+                "plateau": None if plateau is None else plateau.value.to_dict(std_error=False),
+                "plateau_kind": None if plateau is None else plateau.kind,
+                "plateau_reason": None if plateau is None else plateau.reason,
+                "law": None if self.law is None else {
+                    "applies": self.law.applies, "reason": self.law.reason,
+                    "failed": list(self.law.failed)}}
 
 
 def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
-               fit_options: dict) -> tuple[FamilyRun, list[Notice]]:
-    """A FamilyRun from a Run (fitted here), a LawFit, or Coefficients; and notes about it."""
+               fit_options: dict, forecaster=None) -> tuple[FamilyRun, list[Notice]]:
+    """A FamilyRun from a Run (fitted here), a LawFit, Coefficients or an Accuracy; and notes
+    about it."""
     notes: list[Notice] = []
+    if isinstance(item, Accuracy):
+        plateau = given_plateau(item.value, item.std_error, n_draws=n_resamples, rng=rng,
+                                confidence=confidence,
+                                reason="a given accuracy" + (" (no standard error given)"
+                                                             if item.std_error == 0 else ""))
+        if item.std_error == 0:
+            notes.append(Notice("no_interval", f"{item.source or 'accuracy'}: no standard error "
+                                               f"given (accuracy_se or n_items): its own "
+                                               f"uncertainty is taken as zero (the scatter "
+                                               f"around the line still counts)"))
+        return FamilyRun(item.source, size, item.model, None, None, None, None, None,
+                         plateau=plateau), notes
+    run = item if isinstance(item, Run) else None
+    if run is not None:  # the reader's notes (NaN left out, percent converted, ...) pass on
+        notes += [note if run.source and note.message.startswith(run.source)
+                  else Notice(note.code, f"{run.source}: {note.message}") for note in run.notes]
     if isinstance(item, Run):
         try:
             item = fit(item, confidence=confidence, n_resamples=n_resamples, seed=rng,
@@ -85,8 +149,30 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
         raise InputError(f"a family member must be a Run, a LawFit, Coefficients or a source, "
                          f"got {type(item).__name__}")
     a_estimate, b_estimate, ceiling = _estimates(a, b, a_draws, b_draws, confidence)
+    if isinstance(item, LawFit):
+        from ..law.gate import check_law
+
+        gate = check_law(item)
+        if run is None:
+            from ..sources.log import KeySeries
+
+            data = item.data
+            run = Run(item.source or "fit", "entropy", "reward",
+                      KeySeries("entropy", data.steps, data.entropy),
+                      KeySeries("reward", data.steps, data.reward))
+        plateau = member_plateau(run, item, gate, n_draws=n_resamples, rng=rng,
+                                 confidence=confidence, forecaster=forecaster)
+    else:
+        gate = None
+        draws = b_draws - a_draws
+        if not 0.0 <= ceiling.estimate <= 1.0:
+            raise InputError(f"{source or 'coefficients'}: the ceiling b - a = "
+                             f"{ceiling.estimate * 100:.1f}% is not an accuracy (outside "
+                             f"[0, 100%]); check a and b")
+        plateau = Plateau("ceiling", bounded(ceiling.estimate, draws, confidence), draws,
+                          "given a and b: the ceiling b - a")
     return FamilyRun(source, size, model, a_estimate, b_estimate, ceiling, a_draws, b_draws,
-                     tuple(warnings)), notes
+                     tuple(warnings), plateau, gate), notes
 
 
 def _estimates(a, b, a_draws, b_draws, confidence):
