@@ -28,6 +28,12 @@ def main() -> None:
     save(plot_forecast(forecast(early, fit_fraction=0.15, seed=0)), HERE / "forecast.png",
          dpi=DPI)
 
+    real = HERE.parents[2] / "shared" / "real_logs" / "qwen2.5_math_family"
+    if real.is_dir():  # a real run where the law does not hold (docs/forecast.md)
+        seven_real = entropylaw.read(real / "verl_qwen2.5-7b-instruct_grpo-lora_math.csv")
+        save(plot_forecast(forecast(seven_real, fit_fraction=0.15, seed=0)),
+             HERE / "forecast_real.png", dpi=DPI)
+
     family = fit_family(read_manifest(EXAMPLES / "family.csv"), predict=["Qwen2.5-14B", 31.0],
                         seed=0)
     save(plot_family(family), HERE / "family.png", dpi=DPI)
