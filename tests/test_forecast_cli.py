@@ -59,7 +59,7 @@ def test_keep_early_and_paper_flags(format_csv):
 ])
 def test_forecast_errors_are_one_line(format_csv, args, message):
     result = invoke("forecast", format_csv, *args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an option's value out of range: a usage error
     assert result.output.strip() == message
 
 
@@ -97,5 +97,5 @@ def test_forecast_from_a_single_validation_point(format_csv):
 ])
 def test_backtest_fraction_errors(examples, fractions, message):
     result = invoke("backtest", examples / "qwen2.5-7b_grpo_math.csv", "--fractions", fractions)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.strip() == message

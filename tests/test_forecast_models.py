@@ -29,7 +29,7 @@ def test_trajectory_recovers_an_exact_decay_and_extrapolates_it():
     assert trajectory.floor == pytest.approx(0.04, rel=0.15)
 
 
-def test_trajectory_bands_cover_the_true_decay_at_about_their_level():
+def test_trajectory_bands_hold_their_level_in_the_data_and_fall_short_beyond_it():
     steps = np.arange(1, 201)
     later = np.array([100, 200, 400, 1000])
     hits = []
@@ -40,8 +40,8 @@ def test_trajectory_bands_cover_the_true_decay_at_about_their_level():
         lower, upper = np.quantile(draws, [0.05, 0.95], axis=0)
         hits.append((lower <= decay(later)) & (decay(later) <= upper))
     assert rows.shape == (2000, 4)
-    coverage = np.mean(hits)
-    assert 0.7 <= coverage <= 1.0  # measured 0.82 over 40 seeds; see docs/forecast.md
+    coverage = np.mean(hits, axis=0)  # per step: 0.90, 0.85, 0.70, 0.75 (100 seeds: 0.92 ...)
+    assert coverage[:2].mean() >= 0.8 and 0.55 <= coverage[2:].mean() <= 0.85
 
 
 def test_crossing_steps_invert_the_decay():

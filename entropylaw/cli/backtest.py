@@ -48,16 +48,16 @@ def backtest(
 ) -> None:
     """Cut runs early, forecast the rest with the default forecaster, its parts and baselines;
     score each method."""
-    from ..errors import InputError
+    from ..errors import ArgumentError
     from ..forecasting import backtest as run_backtest
 
     try:
         cuts = [float(part) for part in fractions.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"--fractions must be numbers separated by commas, got "
+        raise ArgumentError(f"--fractions must be numbers separated by commas, got "
                          f"{fractions[:60]!r}") from None
     if not cuts:
-        raise InputError("--fractions is empty: give at least one fraction, e.g. 0.1,0.15,0.2")
+        raise ArgumentError("--fractions is empty: give at least one fraction, e.g. 0.1,0.15,0.2")
     check_plot(plot)
     runs = [read_run(source, entropy_key, reward_key, reward_mean, step_key,
                      tracking_uri=tracking_uri) for source in sources]

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._text import distinct_names
 from ..arguments import check_confidence
-from ..errors import FitError, InputError
+from ..errors import ArgumentError, FitError, InputError
 from ..results import Notice, ResultMixin, json_float
 from ..run import Run, carry_notes
 from . import components
@@ -124,7 +124,7 @@ def backtest(
     fractions = tuple(float(f) for f in fractions)
     for fraction in fractions:
         if not 0 < fraction < 1:
-            raise InputError(f"each fraction must be strictly between 0 and 1, got {fraction:g}")
+            raise ArgumentError(f"each fraction must be strictly between 0 and 1, got {fraction:g}")
     if names is None:
         names = distinct_names([run.source for run in runs])
     names = [str(name) for name in names]

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._text import few, plural
 from ..arguments import check_confidence
-from ..errors import FitError, InputError
+from ..errors import ArgumentError, FitError, InputError
 from ..law.early import find_early_phase
 from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, fit
@@ -202,11 +202,12 @@ def forecast(
     """
     check_confidence(confidence)
     if protocol not in PROTOCOLS:
-        raise InputError(f"`protocol` must be in {{'default', 'law', 'paper'}}, got {protocol!r}")
+        raise ArgumentError(f"`protocol` must be in {{'default', 'law', 'paper'}}, "
+                            f"got {protocol!r}")
     if not (isinstance(margin, (int, float)) and 0 < margin < 1):
-        raise InputError(f"`margin` must be a fraction between 0 and 1, got {margin!r}")
+        raise ArgumentError(f"`margin` must be a fraction between 0 and 1, got {margin!r}")
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
-        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+        raise ArgumentError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
     how = PROTOCOLS[protocol]
     cut = cut_step(run, fit_fraction=fit_fraction, fit_until=fit_until)
     warnings: list[Notice] = []
@@ -501,18 +502,18 @@ def cut_step(run: Run, *, fit_fraction=None, fit_until=None) -> int:
     step to its last (a run logged from step 0: that fraction of its last step), or
     ``fit_until``, or the run's last step."""
     if fit_fraction is not None and fit_until is not None:
-        raise InputError("give `fit_fraction` or `fit_until`, not both")
+        raise ArgumentError("give `fit_fraction` or `fit_until`, not both")
     if fit_fraction is not None:
         if not (isinstance(fit_fraction, (int, float)) and 0 < fit_fraction <= 1):
-            raise InputError(f"`fit_fraction` must be in (0, 1], got {fit_fraction!r}")
+            raise ArgumentError(f"`fit_fraction` must be in (0, 1], got {fit_fraction!r}")
         first = _first_step(run)
         return first + math.floor(fit_fraction * (run.last_step - first))
     if fit_until is not None:
         if not isinstance(fit_until, (int, np.integer)) or fit_until < 0:
-            raise InputError(f"`fit_until` must be a whole number of steps >= 0, "
+            raise ArgumentError(f"`fit_until` must be a whole number of steps >= 0, "
                              f"got {fit_until!r}")
         if fit_until > run.last_step:
-            raise InputError(f"`fit_until` {fit_until} lies after the run's last step "
+            raise ArgumentError(f"`fit_until` {fit_until} lies after the run's last step "
                              f"({run.last_step}); leave it out to forecast from the whole run")
         return int(fit_until)
     return run.last_step
@@ -542,24 +543,24 @@ def _targets(run: Run, cut: int, window: models.Window, horizon, steps):
     if steps is not None:
         targets = np.unique(np.asarray(steps, dtype=np.int64))
         if targets.size == 0 or targets.min() <= cut:
-            raise InputError(f"`steps` to forecast must lie after the fit window "
+            raise ArgumentError(f"`steps` to forecast must lie after the fit window "
                              f"(step {cut}), got {few(targets) or 'none'}")
         if targets.size > MAX_TARGETS:
-            raise InputError(f"`steps` asks for {targets.size} predictions; the most is "
+            raise ArgumentError(f"`steps` asks for {targets.size} predictions; the most is "
                              f"{MAX_TARGETS}")
     else:
         later = reward.steps[(reward.steps > cut) & np.isfinite(reward.values)]
         if horizon is None:
             horizon = run.last_step if later.size else 2 * max(cut, 1)
         if not isinstance(horizon, (int, np.integer)) or horizon <= cut:
-            raise InputError(f"`horizon` must be a step after the fit window (step {cut}), "
+            raise ArgumentError(f"`horizon` must be a step after the fit window (step {cut}), "
                              f"got {horizon!r}")
         later = later[later <= horizon]
         spacing = window.spacing
         start = later[-1] if later.size else cut
         count = (horizon - start) / spacing + later.size
         if count > MAX_TARGETS:
-            raise InputError(f"`horizon` {horizon} would need {int(count)} predictions (one "
+            raise ArgumentError(f"`horizon` {horizon} would need {int(count)} predictions (one "
                              f"every {spacing:g} steps); the most is {MAX_TARGETS}: give a "
                              f"nearer horizon")
         grid = np.arange(start + spacing, horizon + 0.5, spacing)

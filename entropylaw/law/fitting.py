@@ -9,7 +9,7 @@ import numpy as np
 
 from .._text import few, plural
 from ..arguments import check_confidence, generator
-from ..errors import InputError
+from ..errors import ArgumentError, InputError
 from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Pairs, Run
 from .entropy_noise import (
@@ -109,7 +109,7 @@ class LawFit(ResultMixin):
         validation measurement paired with a logged (noisy) entropy value.
         """
         if kind not in ("mean", "observation"):
-            raise InputError(f"`kind` must be in {{'mean', 'observation'}}, got {kind!r}")
+            raise ArgumentError(f"`kind` must be in {{'mean', 'observation'}}, got {kind!r}")
         entropy = np.atleast_1d(np.asarray(entropy, dtype=float))
         x = np.exp(entropy)
         draws = self.draws.b[:, None] - self.draws.a[:, None] * x[None, :]
@@ -208,7 +208,7 @@ def fit(
     """
     check_confidence(confidence)
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
-        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+        raise ArgumentError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
     scheme = get_scheme(method)
     if run is not None:
         if entropy is not None or reward is not None:
@@ -387,8 +387,8 @@ def _correct_attenuation(line: Line, draws: Draws, measured, notes: list) -> tup
 def _entropy_noise(option, dense_entropy) -> float:
     if isinstance(option, str):
         if option != "auto":
-            raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
+            raise ArgumentError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
         return 0.0 if dense_entropy is None else relative_entropy_noise(dense_entropy.values)
     if not (isinstance(option, (int, float)) and option >= 0):
-        raise InputError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
+        raise ArgumentError(f"`entropy_noise` must be 'auto' or a number >= 0, got {option!r}")
     return float(option)

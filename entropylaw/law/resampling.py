@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import ArgumentError
 from .autocorr import ar1_likelihood, ols_covariances, optimal_block_length
 from .linear import Line, lag1_autocorrelation
 
@@ -120,7 +120,7 @@ def get_scheme(method) -> AR1 | Block:
     if hasattr(method, "draw"):
         return method
     if method not in SCHEMES:
-        raise InputError(f"`method` must be one of {{{', '.join(map(repr, SCHEMES))}}}, "
+        raise ArgumentError(f"`method` must be one of {{{', '.join(map(repr, SCHEMES))}}}, "
                          f"got {method!r}")
     return SCHEMES[method]()
 
