@@ -21,12 +21,11 @@ import numpy as np
 
 from .._text import few, listing, plural
 from ..errors import InputError, require
+from ..keys import ROW_STEP
 from ..results import Notice
 from .log import Log, build_log
 from .tail import FileTail, StepWatch
 from .wandb_file import HEADER, Stop, payloads
-
-ROW_STEP = "_step"
 
 
 def run_files(path: Path) -> list[Path]:
