@@ -66,12 +66,13 @@ def test_watch_follows_a_log_being_written(tmp_path, real_logs):
     path.write_bytes(b"\n".join(lines[:step_line[200] + 1]) + b"\n")
     watcher = entropylaw("watch", path, "--json-lines", "--every", "0.2", "--until-step", 400,
                          "--timeout", 60, "--seed", 0)
-    time.sleep(1.0)
+    first = watcher.stdout.readline()  # the update for what the file holds, before it grows
     writer = subprocess.run([sys.executable, "-c", _APPENDER, str(real_logs / DEEPSEEK),
                              str(path), str(step_line[200] + 1), str(step_line[400] + 1)],
                             timeout=120)
     assert writer.returncode == 0
     updates, err = finish(watcher)
+    updates.insert(0, json.loads(first))
     assert "stopped: the run reached --until-step" in err
     assert updates[0]["n_points"] == 20 and updates[-1]["n_points"] == 40  # steps 10..400
     assert_one_update_per_point(updates)
