@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FitError
+from ..law.linear import line_map
 from ..results import Estimate
 
 
@@ -117,5 +118,4 @@ def _projector(x: np.ndarray) -> np.ndarray:
     """(X'X)^-1 X' for the design (1, x): (intercept, slope) = projector @ y."""
     if x.size < 2 or np.ptp(x) <= 0:
         raise FitError("need at least 2 different model sizes to fit a line in log size")
-    design = np.column_stack([np.ones_like(x), x])
-    return np.linalg.solve(design.T @ design, design.T)
+    return line_map(x)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..law.linear import line_map
 from .prior import PRIOR, Prior
 
 TREND_POINTS = 4  # the trend's slope is that of the window's last 4 points
@@ -141,7 +142,7 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     sxx = float(((steps - centre) ** 2).sum())
     if sxx <= 0:
         return None
-    slope = float(((steps - centre) * (reward - reward.mean())).sum() / sxx)
+    slope = float(line_map(steps)[1] @ reward)
     last = float(steps[-1])
     if slope <= 0:  # not a climb: the level of the last points, which averages their noise
         slope, centre = 0.0, last

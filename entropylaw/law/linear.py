@@ -1,4 +1,6 @@
-"""Closed-form least squares of R on x = exp(H): the law ``R = b - a x`` is a straight line."""
+"""Least squares of a straight line, the one routine for it: the law ``R = b - a x`` in
+x = exp(H) (``fit_line``, closed form from sums), a family's lines in log size and the
+forecaster's trend (``line_map``, the matrix that maps data to coefficients)."""
 
 from __future__ import annotations
 
@@ -52,9 +54,20 @@ class Line:
 
     def coefficient_map(self) -> np.ndarray:
         """The matrix A = (X'X)^-1 X' (2 x n) that maps the rewards to the coefficients:
-        (b, a) = A y."""
-        design = self.design
-        return np.linalg.solve(design.T @ design, design.T)
+        (b, a) = A y (``line_map`` of x, its slope row negated: a is minus the slope)."""
+        return line_map(self.x) * np.array([[1.0], [-1.0]])
+
+
+def line_map(x) -> np.ndarray:
+    """(X'X)^-1 X' for the design (1, x): ``(intercept, slope) = line_map(x) @ y``.
+
+    Raises FitError for fewer than 2 points or a constant x."""
+    x = np.asarray(x, dtype=float)
+    if x.size < 2 or not np.ptp(x) > 0:
+        raise FitError(f"a line needs at least 2 different x values, got {x.size} points "
+                       f"spanning {np.ptp(x) if x.size else 0:g}")
+    design = np.column_stack([np.ones_like(x), x])
+    return np.linalg.solve(design.T @ design, design.T)
 
 
 def fit_line(x, y) -> Line:
