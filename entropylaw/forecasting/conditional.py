@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..law.entropy_noise import x_variance
-
 
 def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool = True,
                       logged=None):
@@ -27,7 +25,7 @@ def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool 
     draws = fit.draws
     entropy = np.asarray(entropy, dtype=float)
     mean = draws.b[:, None] - draws.a[:, None] * np.exp(entropy)
-    variance = np.broadcast_to(draws.noise_sd[:, None] ** 2, mean.shape)
+    carry = None
     if conditional:
         last_residual = (fit.data.reward[-1]
                          - (draws.b - draws.a * np.exp(fit.data.entropy[-1])))
@@ -36,13 +34,8 @@ def observation_draws(fit, entropy, steps, *, spacing: float, conditional: bool 
         rho = draws.noise_autocorrelation[:, None]
         carry = np.sign(rho) ** lags * np.abs(rho) ** lags
         mean = mean + carry * last_residual[:, None]
-        variance = variance * (1.0 - carry**2)
     logged = np.full(mean.shape[1], entropy.ndim == 1) if logged is None else np.asarray(logged)
-    if logged.any():
-        typical = np.median(np.atleast_2d(entropy), axis=0)
-        measured = np.where(logged, x_variance(typical, fit.entropy_noise, fit.entropy_window),
-                            0.0)
-        variance = variance + draws.a[:, None] ** 2 * measured[None, :]
+    variance = fit.observation_variance(entropy, logged=logged, carry=carry)
     return mean, mean + np.sqrt(variance) * draws.noise[:, None]
 
 

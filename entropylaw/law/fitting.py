@@ -114,11 +114,31 @@ class LawFit(ResultMixin):
         x = np.exp(entropy)
         draws = self.draws.b[:, None] - self.draws.a[:, None] * x[None, :]
         if kind == "observation":
-            measured = x_variance(entropy, self.entropy_noise, self.entropy_window)
-            sd = np.sqrt(self.draws.noise_sd[:, None] ** 2
-                         + self.draws.a[:, None] ** 2 * measured[None, :])
-            draws = draws + sd * self.draws.noise[:, None]
+            draws = draws + np.sqrt(self.observation_variance(entropy)) * self.draws.noise[:, None]
         return draws
+
+    def observation_variance(self, entropy, *, logged=None, carry=None) -> np.ndarray:
+        """Variance of one new validation measurement, per draw and point (draws x points).
+
+        The fit's one observation-noise model, used by its predictions and by the forecaster's
+        bands: the validation noise (times ``1 - carry^2`` where the forecaster conditions it on
+        a known point, ``carry`` its AR(1) carry-over), plus, where ``logged`` (default: every
+        point), the logged entropy value's own noise carried through the law. ``entropy`` is
+        one value per point or one row per draw (then its median per point sets that noise).
+        """
+        entropy = np.asarray(entropy, dtype=float)
+        points = np.atleast_1d(entropy).shape[-1]
+        variance = np.broadcast_to(self.draws.noise_sd[:, None] ** 2,
+                                   (self.draws.noise_sd.size, points))
+        if carry is not None:
+            variance = variance * (1.0 - carry**2)
+        logged = np.ones(points, dtype=bool) if logged is None else np.asarray(logged, bool)
+        if logged.any():
+            typical = np.median(np.atleast_2d(entropy), axis=0)
+            measured = np.where(logged, x_variance(typical, self.entropy_noise,
+                                                   self.entropy_window), 0.0)
+            variance = variance + self.draws.a[:, None] ** 2 * measured[None, :]
+        return variance
 
     def predict(self, entropy, *, confidence: float | None = None, kind: str = "observation"):
         """Fitted R at ``entropy`` with an interval: a DataFrame with columns
