@@ -118,21 +118,7 @@ def backtest(
     import pandas as pd
 
     check_confidence(confidence)
-    runs = [runs] if isinstance(runs, Run) else list(runs)
-    if not runs:
-        raise InputError("give at least one run to backtest")
-    fractions = tuple(float(f) for f in fractions)
-    for fraction in fractions:
-        if not 0 < fraction < 1:
-            raise ArgumentError(f"each fraction must be strictly between 0 and 1, got {fraction:g}")
-    if names is None:
-        names = distinct_names([run.source for run in runs])
-    names = [str(name) for name in names]
-    if len(names) != len(runs):
-        raise InputError(f"give one name per run: {len(names)} names for {len(runs)} runs")
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise InputError(f"run names must differ; given more than once: {', '.join(repeated)}")
+    runs, fractions, names = _checked(runs, fractions, names)
     options = dict(confidence=confidence, n_resamples=n_resamples, seed=seed)
     score_rows, prediction_rows, skipped, references = [], [], [], {}
     for name, run in zip(names, runs, strict=True):
@@ -150,28 +136,54 @@ def backtest(
                 skipped.append(Notice("window_too_short", f"{name} at {fraction:g}: {error}"))
                 continue
             observed = run.reward.values[np.isin(run.reward.steps, later)]
-            for method, (n_fit, reward, lower, upper, ceiling) in curves.items():
-                reference = references[name]
-                score_rows.append({
-                    "run": name, "fraction": fraction, "method": method,
-                    "fit_until_step": cut, "n_fit": n_fit, "n_later": int(later.size),
-                    "rmse": rmse(observed, reward),
-                    "final_abs_error": final_abs_error(observed, reward),
-                    "ceiling_error": abs(ceiling - reference) if reference is not None
-                    else math.nan,
-                    "coverage": coverage(observed, lower, upper),
-                })
-                prediction_rows.append(pd.DataFrame({
-                    "run": name, "fraction": fraction, "method": method, "step": later,
-                    "observed": observed, "reward": reward, "reward_lower": lower,
-                    "reward_upper": upper,
-                }))
+            for method, curve in curves.items():
+                row, frame = _scored(name, fraction, method, cut, later, observed, curve,
+                                     references[name])
+                score_rows.append(row)
+                prediction_rows.append(frame)
     predictions = (pd.concat(prediction_rows, ignore_index=True) if prediction_rows
                    else pd.DataFrame())
     notes = tuple(Notice(n.code, f"{name}: {n.message}")
                   for name, run in zip(names, runs, strict=True) for n in carry_notes(run))
     return Backtest(fractions, confidence, pd.DataFrame(score_rows), predictions, references,
                     tuple(skipped), notes)
+
+
+def _checked(runs, fractions, names):
+    """The runs as a list, the fractions, and one distinct name per run."""
+    runs = [runs] if isinstance(runs, Run) else list(runs)
+    if not runs:
+        raise InputError("give at least one run to backtest")
+    fractions = tuple(float(f) for f in fractions)
+    for fraction in fractions:
+        if not 0 < fraction < 1:
+            raise ArgumentError(f"each fraction must be strictly between 0 and 1, "
+                                f"got {fraction:g}")
+    if names is None:
+        names = distinct_names([run.source for run in runs])
+    names = [str(name) for name in names]
+    if len(names) != len(runs):
+        raise InputError(f"give one name per run: {len(names)} names for {len(runs)} runs")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"run names must differ; given more than once: {', '.join(repeated)}")
+    return runs, fractions, names
+
+
+def _scored(name, fraction, method, cut, later, observed, curve, reference):
+    """One method's scores at one cut, and its predictions as a long frame."""
+    import pandas as pd
+
+    n_fit, reward, lower, upper, ceiling = curve
+    row = {"run": name, "fraction": fraction, "method": method, "fit_until_step": cut,
+           "n_fit": n_fit, "n_later": int(later.size), "rmse": rmse(observed, reward),
+           "final_abs_error": final_abs_error(observed, reward),
+           "ceiling_error": abs(ceiling - reference) if reference is not None else math.nan,
+           "coverage": coverage(observed, lower, upper)}
+    frame = pd.DataFrame({"run": name, "fraction": fraction, "method": method, "step": later,
+                          "observed": observed, "reward": reward, "reward_lower": lower,
+                          "reward_upper": upper})
+    return row, frame
 
 
 def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) -> dict:

@@ -200,48 +200,24 @@ def forecast(
     Generator. ``run`` may be anything :func:`entropylaw.read` reads; a list of runs gives a
     DataFrame with one row per run.
     """
-    check_confidence(confidence)
-    if protocol not in PROTOCOLS:
-        raise ArgumentError(f"`protocol` must be in {{'default', 'law', 'paper'}}, "
-                            f"got {protocol!r}")
-    if not (isinstance(margin, (int, float)) and 0 < margin < 1):
-        raise ArgumentError(f"`margin` must be a fraction between 0 and 1, got {margin!r}")
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
-        raise ArgumentError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
-    how = PROTOCOLS[protocol]
+    how = _checked_options(protocol, margin, n_resamples, confidence)
     cut = cut_step(run, fit_fraction=fit_fraction, fit_until=fit_until)
     warnings: list[Notice] = []
     notes: list[Notice] = []
     window = _window(run.until(cut), cut, how, keep_early, entropy_window, warnings, notes)
     law, gate = _fit_law(window, how, warnings, confidence=confidence, method=method,
                          n_resamples=n_resamples, seed=seed, entropy_window=entropy_window)
-    if seed is None and law is not None:
-        seed = law.seed
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
-        [0 if seed is None else int(seed), 1])
+    rng = _generator(seed, law)
     validation = window.validation
     targets, observed = _targets(run, cut, validation, horizon, steps)
 
-    candidates = {}
     law_parts = None
     if law is not None and (gate.applies if how.ensemble else _law_helps(law, how)):
         law_parts = _law_component(law, run, window, targets, how, entropy_window, rng,
                                    n_resamples, confidence, warnings, notes)
         if law_parts is not None:
             targets, observed = law_parts.targets, law_parts.observed
-            if law_parts.component.in_bounds:
-                candidates["law"] = law_parts.component
-            else:
-                warnings.append(Notice("law_out_of_bounds", _out_of_bounds(law_parts.component)))
-    if how.ensemble or "law" not in candidates:
-        candidates["last_value"] = models.last_value(validation, targets, prior)
-    if how.ensemble:
-        trend = models.trend(validation, targets, prior)
-        if trend is not None and trend.in_bounds:
-            candidates["trend"] = trend
-        elif trend is not None:
-            notes.append(Notice("trend_out_of_bounds", "the trend was left out: "
-                                + _out_of_bounds(trend)))
+    candidates = _candidates(law_parts, validation, targets, how, prior, warnings, notes)
     weight = _weigh(candidates, validation, law, prior) if how.ensemble else {
         next(iter(candidates)): 1.0}
     if not how.ensemble and "law" not in candidates:
@@ -252,11 +228,58 @@ def forecast(
                   plateau_draws={} if law_parts is None else {"law": law_parts.ceiling_draws})
     chosen = max(weight, key=weight.get)
     if how.ensemble and gate is not None and not gate.applies:
-        warnings.append(Notice("law_not_supported",
-                               f"the law does not drive this forecast: {gate.reason}; "
-                               f"`entropylaw diagnose` says more"))
+        warnings.append(_law_not_supported(gate))
     return _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, weight,
                    chosen, how, margin, confidence, warnings, notes)
+
+
+def _generator(seed, law) -> np.random.Generator:
+    """The forecast's own stream: from the seed given, else from the law fit's seed."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None and law is not None:
+        seed = law.seed
+    return np.random.default_rng([0 if seed is None else int(seed), 1])
+
+
+def _law_not_supported(gate: LawGate) -> Notice:
+    return Notice("law_not_supported", f"the law does not drive this forecast: {gate.reason}; "
+                                       f"`entropylaw diagnose` says more")
+
+
+def _checked_options(protocol, margin, n_resamples, confidence) -> Protocol:
+    check_confidence(confidence)
+    if protocol not in PROTOCOLS:
+        raise ArgumentError(f"`protocol` must be in {{'default', 'law', 'paper'}}, "
+                            f"got {protocol!r}")
+    if not (isinstance(margin, (int, float)) and 0 < margin < 1):
+        raise ArgumentError(f"`margin` must be a fraction between 0 and 1, got {margin!r}")
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
+        raise ArgumentError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+    return PROTOCOLS[protocol]
+
+
+def _candidates(law_parts, validation, targets, how: Protocol, prior: Prior, warnings,
+                notes) -> dict:
+    """The models that may forecast: the law (where it is used and stays inside [0, 1]), and
+    for the default protocol the last value and the trend; the last value alone where the law
+    is not used by the others."""
+    candidates = {}
+    if law_parts is not None:
+        if law_parts.component.in_bounds:
+            candidates["law"] = law_parts.component
+        else:
+            warnings.append(Notice("law_out_of_bounds", _out_of_bounds(law_parts.component)))
+    if how.ensemble or "law" not in candidates:
+        candidates["last_value"] = models.last_value(validation, targets, prior)
+    if how.ensemble:
+        trend = models.trend(validation, targets, prior)
+        if trend is not None and trend.in_bounds:
+            candidates["trend"] = trend
+        elif trend is not None:
+            notes.append(Notice("trend_out_of_bounds", "the trend was left out: "
+                                + _out_of_bounds(trend)))
+    return candidates
 
 
 def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, warnings, notes):
