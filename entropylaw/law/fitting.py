@@ -230,21 +230,7 @@ def fit(
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
         raise ArgumentError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
     scheme = get_scheme(method)
-    if run is not None:
-        if entropy is not None or reward is not None:
-            raise InputError("give either a run or the arrays `entropy` and `reward`, not both")
-        pairs = run.pairs(entropy_window=entropy_window)
-        notes = list(run.notes + pairs.notes)
-        dense_entropy = run.entropy
-        meta = dict(source=run.source, entropy_key=run.entropy_key, reward_key=run.reward_key,
-                    model=run.model, model_size=run.model_size)
-    else:
-        if entropy is None or reward is None:
-            raise InputError("give a run, or both arrays `entropy` and `reward`")
-        pairs = _pairs_from_arrays(entropy, reward, steps)
-        notes = list(pairs.notes)
-        dense_entropy = None
-        meta = dict(source=None, entropy_key=None, reward_key=None)
+    pairs, notes, dense_entropy, meta = _points(run, entropy, reward, steps, entropy_window)
     noise = _entropy_noise(entropy_noise, dense_entropy)
     line = fit_line(np.exp(pairs.entropy), pairs.reward)
     seed_used, rng = generator(seed)
@@ -270,6 +256,22 @@ def fit(
         entropy_noise=noise, entropy_window=entropy_window, attenuation=attenuation, **meta,
     )
     return replace(result, warnings=tuple(diagnose(result)))
+
+
+def _points(run, entropy, reward, steps, entropy_window):
+    """(pairs, notes, the dense entropy series or None, the run's metadata) from a run or from
+    the arrays ``entropy`` and ``reward``."""
+    if run is not None:
+        if entropy is not None or reward is not None:
+            raise InputError("give either a run or the arrays `entropy` and `reward`, not both")
+        pairs = run.pairs(entropy_window=entropy_window)
+        meta = dict(source=run.source, entropy_key=run.entropy_key, reward_key=run.reward_key,
+                    model=run.model, model_size=run.model_size)
+        return pairs, list(run.notes + pairs.notes), run.entropy, meta
+    if entropy is None or reward is None:
+        raise InputError("give a run, or both arrays `entropy` and `reward`")
+    pairs = _pairs_from_arrays(entropy, reward, steps)
+    return pairs, list(pairs.notes), None, dict(source=None, entropy_key=None, reward_key=None)
 
 
 def diagnose(result: LawFit) -> list[Notice]:

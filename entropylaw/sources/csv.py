@@ -70,21 +70,8 @@ def read_csv(path, *, step_key: str | None = None, wanted=()) -> Log:
         raise InputError(f"{source}: no column '{step_column}'; "
                          f"columns are: {listing(columns)}")
 
-    wanted = set(wanted) | {step_column}
-    numeric, text_columns = {}, []
-    for column, position in columns.items():
-        values, present, bad_row = _parse(table.iloc[:, position], dialect)
-        if bad_row is not None:
-            if column in wanted or keymod.role(column) is not None:
-                raise _not_a_number(source, bad_row, column, table.iloc[bad_row, position])
-            text_columns.append(column)
-            continue
-        numeric[column] = values, present
-    if text_columns:
-        notes.append(Notice("non_numeric_columns",
-                            f"ignored {plural(len(text_columns), 'non-numeric column')}: "
-                            f"{listing(text_columns)}"))
-
+    numeric = _numeric_columns(table, columns, dialect, source, set(wanted) | {step_column},
+                               notes)
     steps, _ = numeric.pop(step_column)
     no_step = np.isnan(steps)  # not logged, or logged as NaN
     if no_step.all():
@@ -100,6 +87,25 @@ def read_csv(path, *, step_key: str | None = None, wanted=()) -> Log:
         if keep.any():
             series[column] = (steps[keep], values[keep])
     return build_log(source, series, notes=notes, metadata={"format": "csv"}, step_key=step_column)
+
+
+def _numeric_columns(table, columns, dialect, source, wanted, notes) -> dict:
+    """column -> (values, present) of every numeric column; a text cell in a wanted (or
+    recognised) column is an error naming its row, elsewhere the column is ignored and noted."""
+    numeric, text_columns = {}, []
+    for column, position in columns.items():
+        values, present, bad_row = _parse(table.iloc[:, position], dialect)
+        if bad_row is not None:
+            if column in wanted or keymod.role(column) is not None:
+                raise _not_a_number(source, bad_row, column, table.iloc[bad_row, position])
+            text_columns.append(column)
+            continue
+        numeric[column] = values, present
+    if text_columns:
+        notes.append(Notice("non_numeric_columns",
+                            f"ignored {plural(len(text_columns), 'non-numeric column')}: "
+                            f"{listing(text_columns)}"))
+    return numeric
 
 
 def _dialect(path: Path, source: str) -> _Dialect:
