@@ -91,24 +91,14 @@ def diagnose(
     when that is a file and ``log`` is not given). ``alpha`` is the false-alarm rate of each
     change-point and spike detector, per series and direction; ``seed`` seeds the law fit.
     """
-    from ..sources import read_log
-
     low, high = changepoint.ALPHA_RANGE
     if not (isinstance(alpha, (int, float)) and low <= alpha <= high):
         raise InputError(f"`alpha` (the false-alarm rate) must be in [{low}, {high}], "
                          f"got {alpha!r}")
     notes: list[Notice] = []
-    if not isinstance(run, Run):
-        log = _read(run, entropy_key, reward_key, step_key, tracking_uri)
-        run = select(log, entropy_key=entropy_key, reward_key=reward_key,
-                     reward_mean=reward_mean, reward_scale=reward_scale)
-    elif log is None and Path(str(run.source)).exists():
-        try:
-            log = read_log(run.source)
-        except EntropyLawError as exc:
-            notes.append(Notice("companions_unread",
-                                f"companion metrics not read from {run.source}: {exc}"))
-
+    run, log = _run_and_log(run, log, notes, entropy_key=entropy_key, reward_key=reward_key,
+                            reward_mean=reward_mean, reward_scale=reward_scale,
+                            step_key=step_key, tracking_uri=tracking_uri)
     companions = find_companions(log)
     last_step = max([run.last_step] + [int(s.steps[-1]) for s in companions.values()])
     first_step = min([int(s.steps[0]) for s in (run.entropy, run.reward) if len(s)])
@@ -127,15 +117,7 @@ def diagnose(
                             f"the law was fitted to the steps before {until}, where the "
                             f"numbers turned NaN or inf"))
     law, fit, warnings = _law(fitted, config.interventions, seed)
-    if run.entropy.n_finite < changepoint.MIN_POINTS:
-        notes.append(Notice("short_run",
-                            f"only {run.entropy.n_finite} finite entropy values: collapse, "
-                            f"explosion and events need at least {changepoint.MIN_POINTS}"))
-    if not companions:
-        notes.append(Notice("no_companions",
-                            "no companion metrics (training reward, response length, clip "
-                            "fraction, grad norm, KL) found: regimes and events use entropy "
-                            "and validation accuracy only"))
+    notes += _coverage_notes(run, companions)
     series = {"entropy": run.entropy, "reward": run.reward}
     series.update({role: companions[role] for role in ("train_reward", "response_length")
                    if role in companions})
@@ -147,6 +129,39 @@ def diagnose(
         false_alarm_rate=alpha, warnings=tuple(warnings), notes=tuple(list(run.notes) + notes),
         model=run.model, series=series, fit=fit,
     )
+
+
+def _run_and_log(run, log, notes, *, entropy_key, reward_key, reward_mean, reward_scale,
+                 step_key, tracking_uri):
+    """The Run to diagnose and the source's full Log (for companion metrics), or None."""
+    from ..sources import read_log
+
+    if not isinstance(run, Run):
+        log = _read(run, entropy_key, reward_key, step_key, tracking_uri)
+        run = select(log, entropy_key=entropy_key, reward_key=reward_key,
+                     reward_mean=reward_mean, reward_scale=reward_scale)
+    elif log is None and Path(str(run.source)).exists():
+        try:
+            log = read_log(run.source)
+        except EntropyLawError as exc:
+            notes.append(Notice("companions_unread",
+                                f"companion metrics not read from {run.source}: {exc}"))
+    return run, log
+
+
+def _coverage_notes(run: Run, companions: dict) -> list[Notice]:
+    """What the diagnosis could not look at: too few entropy values, no companion metrics."""
+    notes = []
+    if run.entropy.n_finite < changepoint.MIN_POINTS:
+        notes.append(Notice("short_run",
+                            f"only {run.entropy.n_finite} finite entropy values: collapse, "
+                            f"explosion and events need at least {changepoint.MIN_POINTS}"))
+    if not companions:
+        notes.append(Notice("no_companions",
+                            "no companion metrics (training reward, response length, clip "
+                            "fraction, grad norm, KL) found: regimes and events use entropy "
+                            "and validation accuracy only"))
+    return notes
 
 
 def _regimes(run: Run, companions: dict, broken: Regime | None, alpha: float) -> list[Regime]:
