@@ -210,22 +210,7 @@ def fit_family(
     'error_power', 'linear') overrides the choice by leave-one-size-out; ``forecaster`` (default
     ``entropylaw.forecast``) gives a still-rising run's asymptote.
     """
-    from .plateau_line import FORMS
-
-    check_confidence(confidence)
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
-        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
-    if plateau_form is not None and plateau_form not in FORMS:
-        raise InputError(f"`plateau_form` must be one of {', '.join(FORMS)}, got "
-                         f"{plateau_form!r}")
-    items = [runs] if _is_single(runs) else list(runs)
-    if not items:
-        raise InputError("no runs given: a family needs runs (or coefficients) at 2 sizes or more")
-    if sizes is not None:
-        sizes = [sizes] if _is_single(sizes) else list(sizes)
-        if len(sizes) != len(items):
-            raise InputError(f"`sizes` must give one size per run: {len(items)} runs, "
-                             f"{len(sizes)} sizes")
+    items, sizes = _checked_inputs(runs, sizes, confidence, n_resamples, plateau_form)
     predict_sizes = [parse_size(value, what="predicted size")
                      for value in ([predict] if _is_single(predict) else predict)]
     seed_used, rng = generator(seed)
@@ -244,15 +229,7 @@ def fit_family(
     if len({run.size for run in members}) < 2:
         raise FitError("need at least 2 different model sizes to fit a line in log size")
 
-    lines = {name: None for name in COEFFICIENTS}
-    coefficient_members = [run for run in members if run.has_coefficients]
-    distinct, estimates = np.array([]), {}
-    if len({run.size for run in coefficient_members}) >= 2:
-        distinct, estimates, draws = _by_size(coefficient_members, notes)
-        log_sizes = np.log(distinct)
-        lines = {name: fit_size_line(log_sizes, estimates[name], draws[name],
-                                     confidence=confidence, rng=rng, scatter=scatter)
-                 for name in COEFFICIENTS}
+    lines, distinct, estimates = _coefficient_lines(members, notes, confidence, rng, scatter)
     plateau_sizes, plateau_estimates, plateau_draws = _plateaus_by_size(members)
     plateau_line = fit_plateau_line(plateau_sizes, plateau_estimates, plateau_draws,
                                     confidence=confidence, rng=rng, scatter=scatter,
@@ -268,6 +245,42 @@ def fit_family(
     result = replace(result, size_predictions=predictions)
     return replace(result, warnings=tuple(diagnose(result)),
                    notes=tuple(notes + _method_notes(result)))
+
+
+def _checked_inputs(runs, sizes, confidence, n_resamples, plateau_form):
+    """The runs as a list and one size (or None) per run, after the options' checks."""
+    from .plateau_line import FORMS
+
+    check_confidence(confidence)
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 100:
+        raise InputError(f"`n_resamples` must be a whole number >= 100, got {n_resamples!r}")
+    if plateau_form is not None and plateau_form not in FORMS:
+        raise InputError(f"`plateau_form` must be one of {', '.join(FORMS)}, got "
+                         f"{plateau_form!r}")
+    items = [runs] if _is_single(runs) else list(runs)
+    if not items:
+        raise InputError("no runs given: a family needs runs (or coefficients) at 2 sizes or more")
+    if sizes is not None:
+        sizes = [sizes] if _is_single(sizes) else list(sizes)
+        if len(sizes) != len(items):
+            raise InputError(f"`sizes` must give one size per run: {len(items)} runs, "
+                             f"{len(sizes)} sizes")
+    return items, sizes
+
+
+def _coefficient_lines(members, notes, confidence, rng, scatter):
+    """The lines of a, b and the ceiling in ln N (None each with under 2 sizes of
+    coefficients), the distinct sizes and the estimates they were fitted to."""
+    lines = dict.fromkeys(COEFFICIENTS)
+    coefficient_members = [run for run in members if run.has_coefficients]
+    distinct, estimates = np.array([]), {}
+    if len({run.size for run in coefficient_members}) >= 2:
+        distinct, estimates, draws = _by_size(coefficient_members, notes)
+        log_sizes = np.log(distinct)
+        lines = {name: fit_size_line(log_sizes, estimates[name], draws[name],
+                                     confidence=confidence, rng=rng, scatter=scatter)
+                 for name in COEFFICIENTS}
+    return lines, distinct, estimates
 
 
 def diagnose(result: FamilyFit) -> list[Notice]:
