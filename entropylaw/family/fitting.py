@@ -313,6 +313,13 @@ def diagnose(result: FamilyFit) -> list[Notice]:
             f"beyond the sizes fitted ({sizes[0]:g}B-{sizes[-1]:g}B): the straight line in "
             f"ln N is an assumption there, and the intervals hold only if it holds",
         ))
+    return warnings + _member_warnings(result, _label)
+
+
+def _member_warnings(result: FamilyFit, _label) -> list[Notice]:
+    """Warnings about the runs themselves: the law failing them, a ceiling line leaving
+    [0, 1], runs still rising, runs whose own fits warn."""
+    warnings = []
     with_coefficients = [run for run in result.runs if run.has_coefficients]
     nonpositive = [run for run in with_coefficients if run.a.estimate <= 0]
     if nonpositive:
