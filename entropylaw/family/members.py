@@ -109,17 +109,7 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
     about it."""
     notes: list[Notice] = []
     if isinstance(item, Accuracy):
-        plateau = given_plateau(item.value, item.std_error, n_draws=n_resamples, rng=rng,
-                                confidence=confidence,
-                                reason="a given accuracy" + (" (no standard error given)"
-                                                             if item.std_error == 0 else ""))
-        if item.std_error == 0:
-            notes.append(Notice("no_interval", f"{item.source or 'accuracy'}: no standard error "
-                                               f"given (accuracy_se or n_items): its own "
-                                               f"uncertainty is taken as zero (the scatter "
-                                               f"around the line still counts)"))
-        return FamilyRun(item.source, size, item.model, None, None, None, None, None,
-                         plateau=plateau), notes
+        return _accuracy_run(item, size, n_resamples, rng, confidence, notes), notes
     run = item if isinstance(item, Run) else None
     if run is not None:  # the reader's notes (NaN left out, percent converted, ...) pass on
         notes += [note if run.source and note.message.startswith(run.source)
@@ -173,6 +163,21 @@ def family_run(item, size: float, *, confidence: float, n_resamples: int, rng,
                           "given a and b: the ceiling b - a")
     return FamilyRun(source, size, model, a_estimate, b_estimate, ceiling, a_draws, b_draws,
                      tuple(warnings), plateau, gate), notes
+
+
+def _accuracy_run(item, size, n_resamples, rng, confidence, notes) -> FamilyRun:
+    """A member given by a published accuracy: its plateau only."""
+    plateau = given_plateau(item.value, item.std_error, n_draws=n_resamples, rng=rng,
+                            confidence=confidence,
+                            reason="a given accuracy" + (" (no standard error given)"
+                                                         if item.std_error == 0 else ""))
+    if item.std_error == 0:
+        notes.append(Notice("no_interval", f"{item.source or 'accuracy'}: no standard error "
+                                           f"given (accuracy_se or n_items): its own "
+                                           f"uncertainty is taken as zero (the scatter "
+                                           f"around the line still counts)"))
+    return FamilyRun(item.source, size, item.model, None, None, None, None, None,
+                     plateau=plateau)
 
 
 def _estimates(a, b, a_draws, b_draws, confidence):
