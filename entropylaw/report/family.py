@@ -47,41 +47,55 @@ def format_family(fit) -> str:
         lines.append(f"  {name:<{width}}{_size(run.size):>8}  " + "".join(cells).rstrip())
     lines += _plateau_section(fit, plateau_line)
     if has_lines:
-        lines += ["", f"  {'line':<10}{'slope (per unit ln N)':<{COLUMN}}"
-                      f"{'intercept (N = 1B)':<{COLUMN}}scatter beyond the runs' noise"
-                  + ("" if law else "   (not meaningful: the law fails)")]
-        for name in ("a", "b", "ceiling"):
-            line = fit.line(name)
-            scatter = "n/a" if math.isnan(line.scatter) else f"{line.scatter * 100:.2f} points"
-            lines.append(f"  {name:<10}{_cell(line.slope, digits=2)}{_cell(line.intercept)}"
-                         f"{scatter}")
+        lines += _coefficient_section(fit, law)
     if fit.size_predictions:
-        shown = ["plateau"] + (["a", "b"] if has_lines else [])
-        if law and any(p.ceiling is not None for p in fit.size_predictions):
-            shown.append("ceiling")
-        lines += ["", "  predictions: a model of each size trained with the same recipe",
-                  f"  {'size':<10}" + _header(shown)]
-        for p in fit.size_predictions:
-            lines.append(f"  {_size(p.size):<10}"
-                         + "".join(_cell(getattr(p, name)) for name in shown).rstrip())
+        lines += _prediction_section(fit, has_lines, law)
     if fit.leave_one_out:
         lines += _leave_one_out(fit, has_lines)
-    method = (f"plateaus: {plateau_line.formula}, chosen by {plateau_line.reason}; "
-              if plateau_line is not None else "")
-    method += ("least-squares lines through each size's values; intervals from "
-               f"{fit.n_resamples:,} draws of the runs' values")
-    df = len(sizes) - 2
-    if fit.scatter and df > 0:
-        method += f", each size shifted by a draw of the scatter ({df} degree" \
-                  f"{'s' if df != 1 else ''} of freedom)"
-    if fit.seed is not None:
-        method += f"; seed {fit.seed}"
-    lines += ["", f"  method   {method}"]
+    lines += ["", f"  method   {_method(fit, plateau_line)}"]
     kinds = [f"{name}: {run.plateau.reason}" for name, run in zip(names, fit.runs, strict=True)]
     lines += ["", "  plateau of each run"] + [f"  {text}" for text in kinds]
     lines += notices("Warnings", fit.warnings)
     lines += notices("Notes", fit.notes)
     return "\n".join(lines)
+
+
+def _coefficient_section(fit, law: bool) -> list[str]:
+    lines = ["", f"  {'line':<10}{'slope (per unit ln N)':<{COLUMN}}"
+                 f"{'intercept (N = 1B)':<{COLUMN}}scatter beyond the runs' noise"
+             + ("" if law else "   (not meaningful: the law fails)")]
+    for name in ("a", "b", "ceiling"):
+        line = fit.line(name)
+        scatter = "n/a" if math.isnan(line.scatter) else f"{line.scatter * 100:.2f} points"
+        lines.append(f"  {name:<10}{_cell(line.slope, digits=2)}{_cell(line.intercept)}"
+                     f"{scatter}")
+    return lines
+
+
+def _prediction_section(fit, has_lines: bool, law: bool) -> list[str]:
+    shown = ["plateau"] + (["a", "b"] if has_lines else [])
+    if law and any(p.ceiling is not None for p in fit.size_predictions):
+        shown.append("ceiling")
+    lines = ["", "  predictions: a model of each size trained with the same recipe",
+             f"  {'size':<10}" + _header(shown)]
+    for p in fit.size_predictions:
+        lines.append(f"  {_size(p.size):<10}"
+                     + "".join(_cell(getattr(p, name)) for name in shown).rstrip())
+    return lines
+
+
+def _method(fit, plateau_line) -> str:
+    method = (f"plateaus: {plateau_line.formula}, chosen by {plateau_line.reason}; "
+              if plateau_line is not None else "")
+    method += ("least-squares lines through each size's values; intervals from "
+               f"{fit.n_resamples:,} draws of the runs' values")
+    df = len(fit.sizes) - 2
+    if fit.scatter and df > 0:
+        method += f", each size shifted by a draw of the scatter ({df} degree" \
+                  f"{'s' if df != 1 else ''} of freedom)"
+    if fit.seed is not None:
+        method += f"; seed {fit.seed}"
+    return method
 
 
 def _plateau_section(fit, plateau_line) -> list[str]:
