@@ -57,21 +57,28 @@ def watch(
     seed: Seed = 0,
 ) -> None:
     """Follow a run while it trains: refit and reforecast at each new validation point."""
-    from ..errors import InputError
-    from ..watching.follow import Stopped
+    from ..errors import ArgumentError
     from ..watching.follow import watch as follow
     from ..watching.writeback import TARGETS
 
     if log_to is not None and log_to not in TARGETS:
-        raise InputError(f"--log-to must be one of {', '.join(TARGETS)}, got {log_to!r}")
+        raise ArgumentError(f"--log-to must be one of {', '.join(TARGETS)}, got {log_to!r}")
     if log_run is not None and log_to is None:
-        raise InputError("--log-run needs --log-to (mlflow or wandb)")
+        raise ArgumentError("--log-run needs --log-to (mlflow or wandb)")
     out = None if log_to is None else _writer(log_to, source, log_run, tracking_uri, step_key)
     show = _Lines() if json_lines else _LiveView(sys.stdout.isatty())
     updates = follow(source, every=every, until_step=until_step, timeout=timeout, horizon=horizon,
                      margin=margin / 100.0, confidence=confidence, seed=seed,
                      entropy_key=entropy_key, reward_key=reward_key or None,
                      reward_mean=reward_mean, step_key=step_key, tracking_uri=tracking_uri)
+    _show_updates(updates, show, out)
+
+
+def _show_updates(updates, show, out) -> None:
+    """Show each update (and write it back where asked) until the follow loop stops or the user
+    presses Ctrl-C; then close both."""
+    from ..watching.follow import Stopped
+
     try:
         for update in updates:
             if isinstance(update, Stopped):

@@ -214,18 +214,9 @@ def fit_family(
     predict_sizes = [parse_size(value, what="predicted size")
                      for value in ([predict] if _is_single(predict) else predict)]
     seed_used, rng = generator(seed)
-    fit_options = {"method": method, "entropy_window": entropy_window}
-    members: list[FamilyRun] = []
-    notes: list[Notice] = []
-    for index, item in enumerate(items):
-        if isinstance(item, (str, os.PathLike)):
-            item = read(item)
-        size = _size_of(item, None if sizes is None else sizes[index])
-        member, member_notes = family_run(item, size, confidence=confidence,
-                                          n_resamples=int(n_resamples), rng=rng,
-                                          fit_options=fit_options, forecaster=forecaster)
-        members.append(member)
-        notes += member_notes
+    members, notes = _members(items, sizes, confidence=confidence, n_resamples=int(n_resamples),
+                              rng=rng, forecaster=forecaster,
+                              fit_options={"method": method, "entropy_window": entropy_window})
     if len({run.size for run in members}) < 2:
         raise FitError("need at least 2 different model sizes to fit a line in log size")
 
@@ -245,6 +236,20 @@ def fit_family(
     result = replace(result, size_predictions=predictions)
     return replace(result, warnings=tuple(diagnose(result)),
                    notes=tuple(notes + _method_notes(result)))
+
+
+def _members(items, sizes, **options) -> tuple[list[FamilyRun], list[Notice]]:
+    """Each item (a source is read first) as a FamilyRun at its size, and their notes."""
+    members: list[FamilyRun] = []
+    notes: list[Notice] = []
+    for index, item in enumerate(items):
+        if isinstance(item, (str, os.PathLike)):
+            item = read(item)
+        size = _size_of(item, None if sizes is None else sizes[index])
+        member, member_notes = family_run(item, size, **options)
+        members.append(member)
+        notes += member_notes
+    return members, notes
 
 
 def _checked_inputs(runs, sizes, confidence, n_resamples, plateau_form):
