@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import entropylaw
@@ -85,6 +86,22 @@ def test_methods_that_cannot_use_a_short_window_are_skipped_and_said():
     skipped = {n.message.split(":")[0] for n in result.skipped if n.code == "method_skipped"}
     assert {"short at 0.1, law", "short at 0.1, paper", "short at 0.1, trend"} <= skipped
     assert set(result.scores[result.scores.fraction == 0.5].method) == set(METHODS)
+
+
+def test_a_cut_between_logged_steps_scores_the_live_method():
+    # Everything logged every 10 steps: the 15% cut (step 30) of a 200-step run falls on a
+    # logged step, the 0.12 cut (step 24) between two; the run as it stood then ends at 20.
+    steps = np.arange(0, 201, 10)
+    entropy = 0.2 + 0.8 * np.exp(-steps / 60)
+    rng = np.random.default_rng(0)
+    reward = -0.3 * np.exp(entropy) + 1.2 + 0.005 * rng.standard_normal(steps.size)
+    frame = pd.DataFrame({"step": steps, "entropy": entropy, "reward": reward})
+    run = entropylaw.read(frame, entropy_key="entropy", reward_key="reward")
+    result = entropylaw.backtest([run], names=["sparse"], fractions=(0.12,),
+                                 n_resamples=DRAWS)
+    assert not [n for n in result.skipped if "live" in n.message]
+    live = result.scores[result.scores.method == "live"].iloc[0]
+    assert live.fit_until_step == 24 and np.isfinite(live.rmse)
 
 
 @pytest.mark.parametrize("options, message", [

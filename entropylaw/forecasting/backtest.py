@@ -194,7 +194,8 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
         ("default", lambda: default),
         ("law", lambda: forecast(run, fit_until=cut, protocol="law", **options)),
         ("paper", lambda: forecast(run, fit_until=cut, protocol="paper", **options)),
-        ("live", lambda: forecast(run.until(cut), fit_until=cut, steps=later, **options)),
+        # The run as it stood at the cut: its last logged step may fall before the cut.
+        ("live", lambda: forecast(run.until(cut), steps=later, **options)),
     ):
         try:
             result = make()
