@@ -318,11 +318,15 @@ def read(
     names it).
 
     Keys are detected from the frameworks' names unless given; several validation keys need
-    ``reward_key`` (one key or a list) or ``reward_mean=True``. ``reward_scale`` says what the
+    ``reward_key`` (one key or a list) or ``reward_mean=True``; ``step``, ``entropy`` and
+    ``reward`` are short for the three ``*_key`` names. ``reward_scale`` says what the
     validation values are (auto, fraction, percent, raw). ``options`` go to the reader.
     """
     from .sources import read_log
 
+    step_key = _short_name(options, "step", step_key)
+    entropy_key = _short_name(options, "entropy", entropy_key)
+    reward_key = _short_name(options, "reward", reward_key)
     wanted = [k for k in (entropy_key, *([reward_key] if isinstance(reward_key, str)
                                           else (reward_key or []))) if k]
     if _is_frame(source):
@@ -338,6 +342,15 @@ def read(
         raise InputError(f"a run's source is {SOURCES}; got a {type(source).__name__}")
     return select(log, entropy_key=entropy_key, reward_key=reward_key, reward_mean=reward_mean,
                   model=model, model_size=model_size, reward_scale=reward_scale)
+
+
+def _short_name(options: dict, name: str, given):
+    """``read(df, entropy="H")`` as ``entropy_key="H"``; both at once is an error."""
+    if name not in options:
+        return given
+    if given is not None:
+        raise InputError(f"give `{name}` or `{name}_key`, not both")
+    return options.pop(name)
 
 
 def _is_frame(value) -> bool:

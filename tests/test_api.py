@@ -88,6 +88,10 @@ def test_read_a_frame_with_the_keys_named(run):
     frame = wide(run, step="iteration").rename(columns={ENTROPY: "H", REWARD: "acc"})
     read = entropylaw.read(frame, step_key="iteration", entropy_key="H", reward_key="acc")
     assert (read.entropy_key, read.reward_key, len(read.reward)) == ("H", "acc", 61)
+    short = entropylaw.read(frame, step="iteration", entropy="H", reward="acc")
+    np.testing.assert_array_equal(short.reward.values, read.reward.values)
+    with pytest.raises(InputError, match="give `entropy` or `entropy_key`, not both"):
+        entropylaw.read(frame, entropy="H", entropy_key="H")
     indexed = entropylaw.read(wide(run).set_index("step"))
     np.testing.assert_array_equal(indexed.reward.steps, run.reward.steps)
 
