@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import entropylaw
 from entropylaw.errors import FitError, InputError
+from entropylaw.run import KeySeries
 from entropylaw.simulate import simulate_run
 
 DRAWS = 1000  # enough for 90% bands; the statistic does not need the default 4000
@@ -125,6 +127,25 @@ def test_an_early_format_phase_is_left_out_and_the_forecast_recovers():
     assert result.metrics.rmse < 0.02 < paper.metrics.rmse
     assert paper.excluded_steps == ()
     assert "early_phase_mismatch" in [w.code for w in paper.warnings]
+
+
+def test_a_short_window_after_an_early_phase_counts_the_phase_toward_the_gate():
+    # 7 points at the 15% cut, the first 2 a format phase: 5 points follow the law. The
+    # early-phase test ran on all 7, so the gate's point count is met and the law drives it.
+    run = simulate_run(n_steps=600, validate_every=15, format_steps=36, format_gap=0.25,
+                       entropy_decay=0.1, entropy_noise=0.03, noise_sd=0.005, seed=1)
+    result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
+    assert result.excluded_steps == (0, 15) and result.n_points == 5
+    assert result.law.applies and result.forecaster == "law"
+    assert result.metrics.rmse < 0.01 and result.ceiling.contains(0.8 - 0.3)
+    # the same 5 points without the phase before them are too few to check
+    window = run.until(90)
+    keep = window.reward.steps >= 30
+    reward = KeySeries(window.reward.key, window.reward.steps[keep], window.reward.values[keep])
+    alone = entropylaw.forecast(replace(window, reward=reward,
+                                        rewards={window.reward.key: reward}),
+                                n_resamples=DRAWS, seed=0)
+    assert alone.law.failed == ("few_points",) and alone.forecaster != "law"
 
 
 def test_keep_early_keeps_the_phase_and_warns():

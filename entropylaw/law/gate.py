@@ -16,6 +16,7 @@ from .._text import listing
 from .entropy_noise import reliability, x_variance
 
 MIN_POINTS = 6  # the fewest points on which the early-phase and residual checks can run
+# (an early phase found and left out counts: its test ran on the window that held it)
 SIGNIFICANCE = 0.05  # one-sided: share of the draws of a at or below 0 that fails the gate
 MIN_RELIABILITY = 0.8  # entropy noise may make up at most 20% of the spread of exp(H)
 NARROW_ENTROPY = 0.05  # nats: below this span the slope rests on too little contrast
@@ -82,7 +83,7 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
         "interventions": list(interventions),
     }
     failed = []
-    if n < MIN_POINTS:
+    if n + _left_out(early_phase) < MIN_POINTS:
         failed.append("few_points")
     if line.a <= 0:
         failed.append("nonpositive_a")
@@ -95,6 +96,14 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
     if early_phase is not None and getattr(early_phase, "suspect_first", False):
         failed.append("early_phase_untested")
     return LawGate(not failed, _reason(failed, evidence, interventions), tuple(failed), evidence)
+
+
+def _left_out(early_phase) -> int:
+    """Leading points of an early phase found and left out before the fit. The early-phase
+    check ran on the window with them, so they count toward MIN_POINTS."""
+    if early_phase is None or not early_phase.checked:
+        return 0
+    return int(early_phase.n_points)
 
 
 def _reason(failed, evidence, interventions) -> str:
