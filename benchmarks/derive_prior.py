@@ -88,8 +88,11 @@ def coverage(rows, groups) -> float:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    names, simulated = simulated_suite(per_cell=1)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--simulated-per-cell", type=int, default=1,
+                        help="simulated runs per cell of the suite (1: six runs; 4: all 24)")
+    options = parser.parse_args()
+    names, simulated = simulated_suite(per_cell=options.simulated_per_cell)
     runs = real_runs() + [(name, "simulated", run) for name, run in zip(names, simulated,
                                                                        strict=True)]
     groups = sorted({group for _, group, _ in runs})
