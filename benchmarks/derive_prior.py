@@ -66,8 +66,8 @@ def evaluate(runs, prior):
             result = forecast(run, fit_until=cut, seed=0, n_resamples=N_RESAMPLES, prior=prior)
             table = result.predictions.set_index("step").reindex(steps[later])
             error = np.sqrt(np.mean((observed - table.reward.to_numpy()) ** 2))
-            inside = ((observed >= table.reward_lower.to_numpy())
-                      & (observed <= table.reward_upper.to_numpy()))
+            inside = ((observed >= table.lower.to_numpy())
+                      & (observed <= table.upper.to_numpy()))
             rows.append((name, fraction, group, math.log(max(error, 1e-9) / max(last, 1e-9)),
                          int(inside.sum()), int(observed.size)))
     return rows

@@ -60,7 +60,7 @@ def score(run, fraction, protocol, n_resamples=2000):
     except FitError:  # the law alone needs 3 points; the default forecasts from fewer
         return None
     table = result.predictions
-    shown = table[["reward", "reward_lower", "reward_upper"]].to_numpy()
+    shown = table[["reward", "lower", "upper"]].to_numpy()
     at = table.set_index("step").reindex(steps[later])
     predicted = at.reward.to_numpy()
     last = values[window][-1]
@@ -68,8 +68,8 @@ def score(run, fraction, protocol, n_resamples=2000):
         "rmse": float(np.sqrt(np.mean((observed - predicted) ** 2))),
         "last_value_rmse": float(np.sqrt(np.mean((observed - last) ** 2))),
         "final_error": float(abs(observed[-1] - predicted[-1])),
-        "inside": int(((observed >= at.reward_lower.to_numpy())
-                       & (observed <= at.reward_upper.to_numpy())).sum()),
+        "inside": int(((observed >= at.lower.to_numpy())
+                       & (observed <= at.upper.to_numpy())).sum()),
         "n_later": int(observed.size),
         "outside_01": int(((shown < 0) | (shown > 1)).sum()),
         "forecaster": result.forecaster,

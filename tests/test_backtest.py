@@ -55,18 +55,18 @@ def test_the_default_beats_the_curves_on_runs_that_follow_the_law(simulated):
 def test_summary_coverage_is_the_share_of_all_later_points_inside(simulated):
     frame = simulated.predictions
     chosen = frame[(frame.method == "default") & (frame.fraction == 0.15)]
-    inside = ((chosen.observed >= chosen.reward_lower)
-              & (chosen.observed <= chosen.reward_upper)).mean()
+    inside = ((chosen.observed >= chosen.lower)
+              & (chosen.observed <= chosen.upper)).mean()
     summary = simulated.summary().set_index(["fraction", "method"])
     assert summary.loc[(0.15, "default")].coverage == pytest.approx(inside)
 
 
 def test_predictions_are_a_long_frame_with_interval_columns(simulated):
     frame = simulated.predictions
-    assert {"run", "fraction", "method", "step", "observed", "reward", "reward_lower",
-            "reward_upper"} <= set(frame.columns)
+    assert {"run", "fraction", "method", "step", "observed", "reward", "lower",
+            "upper"} <= set(frame.columns)
     inside = frame[(frame.method == "default")]
-    assert np.all(inside.reward_lower <= inside.reward_upper)
+    assert np.all(inside.lower <= inside.upper)
 
 
 def test_to_dict_is_strict_json_and_the_report_has_the_tables(simulated):

@@ -29,8 +29,8 @@ def test_the_law_alone_lands_in_its_bands_at_their_level():
         result = entropylaw.forecast(law_run(seed), fit_fraction=0.15, protocol="law",
                                      n_resamples=DRAWS, seed=seed)
         table = result.predictions
-        inside.append(((table.observed >= table.reward_lower)
-                       & (table.observed <= table.reward_upper)).mean())
+        inside.append(((table.observed >= table.lower)
+                       & (table.observed <= table.upper)).mean())
         ceiling_covered.append(result.ceiling.lower <= 0.5 <= result.ceiling.upper)
         errors.append(result.metrics.rmse)
     assert 0.8 <= np.mean(inside) <= 0.97  # measured 0.90
@@ -76,11 +76,11 @@ def test_a_live_run_forecasts_entropy_and_widens_its_bands():
     assert live.predictions.step.iloc[-1] == 600
     assert live.predictions.step.iloc[0] == 160  # one validation interval after the window
     both = known.predictions.merge(live.predictions, on="step", suffixes=("_known", "_live"))
-    width = {kind: (both[f"reward_upper_{kind}"] - both[f"reward_lower_{kind}"]).mean()
+    width = {kind: (both[f"upper_{kind}"] - both[f"lower_{kind}"]).mean()
              for kind in ("known", "live")}
     assert width["live"] > width["known"]
     truth = 0.8 - 0.3 * np.exp(0.05)  # where the run levels off
-    assert live.predictions.reward_lower.iloc[-1] <= truth <= live.predictions.reward_upper.iloc[-1]
+    assert live.predictions.lower.iloc[-1] <= truth <= live.predictions.upper.iloc[-1]
 
 
 def test_live_horizon_defaults_to_twice_the_window():
@@ -181,9 +181,9 @@ def test_to_dict_follows_the_issue_schema_and_is_strict_json():
     assert sum(data["weights"].values()) == pytest.approx(1.0)
     row = data["predictions"][0]
     assert set(row) == set(result.predictions.columns)  # JSON keys are the DataFrame's columns
-    assert 0 < row["reward"] < 1 and row["reward_lower"] < row["reward"] < row["reward_upper"]
+    assert 0 < row["reward"] < 1 and row["lower"] < row["reward"] < row["upper"]
     assert data["confidence"] == 0.9
-    assert {"reward", "reward_lower", "reward_upper"} <= set(result.predictions.columns)
+    assert {"reward", "lower", "upper"} <= set(result.predictions.columns)
 
 
 def test_the_same_seed_gives_the_same_forecast():
@@ -280,5 +280,5 @@ def test_qwen_format_learning_in_a_short_window_is_not_extrapolated(real_logs):
     # 0% -> 38% in the window: a trend would climb past 100%, so it is left out
     assert "trend_out_of_bounds" in {n.code for n in result.notes}
     assert result.weights == {"last_value": 1.0}
-    table = result.predictions[["reward", "reward_lower", "reward_upper"]]
+    table = result.predictions[["reward", "lower", "upper"]]
     assert ((table >= 0) & (table <= 1)).all().all()

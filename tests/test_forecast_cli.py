@@ -86,7 +86,7 @@ def test_forecast_from_a_single_validation_point(format_csv):
     data = json.loads(result.output)
     assert data["fit"] is None and data["n_points"] == 1 and data["weights"] == {
         "last_value": 1.0}
-    assert all(0 <= row["reward_lower"] <= row["reward"] <= row["reward_upper"] <= 1
+    assert all(0 <= row["lower"] <= row["reward"] <= row["upper"] <= 1
                for row in data["predictions"])
 
 

@@ -48,8 +48,8 @@ def backtested(real_logs):
                 "run": path.name, "fraction": fraction, "result": result,
                 "rmse": float(np.sqrt(np.mean((observed - table.reward) ** 2))),
                 "last_value": float(np.sqrt(np.mean((observed - last) ** 2))),
-                "inside": int(((observed >= table.reward_lower)
-                               & (observed <= table.reward_upper)).sum()),
+                "inside": int(((observed >= table.lower)
+                               & (observed <= table.upper)).sum()),
                 "n": int(observed.size),
             })
     return rows
@@ -65,7 +65,7 @@ def test_the_median_ratio_to_the_last_value_stays_below_one(backtested):
 def test_every_value_printed_as_an_accuracy_lies_in_zero_to_one(backtested):
     for row in backtested:
         result = row["result"]
-        values = result.predictions[["reward", "reward_lower", "reward_upper"]].to_numpy()
+        values = result.predictions[["reward", "lower", "upper"]].to_numpy()
         assert np.all((values >= 0) & (values <= 1)), (row["run"], row["fraction"])
         assert np.all(values[:, 1] <= values[:, 0]) and np.all(values[:, 0] <= values[:, 2])
         plateau = result.plateau

@@ -212,12 +212,12 @@ def test_predict_gives_the_line_and_observation_bands_wider_than_mean_bands():
     entropy = np.array([0.0, 0.5, 1.0])
     mean = result.predict(entropy, kind="mean")
     observation = result.predict(entropy)
-    assert list(mean.columns) == ["entropy", "reward", "reward_lower", "reward_upper"]
+    assert list(mean.columns) == ["entropy", "reward", "lower", "upper"]
     assert np.allclose(mean.reward, result.b.estimate - result.a.estimate * np.exp(entropy))
     assert mean.reward[0] == pytest.approx(result.ceiling.estimate)
-    assert mean.reward_lower[0] == pytest.approx(result.ceiling.lower)
-    assert (observation.reward_upper - observation.reward_lower
-            > mean.reward_upper - mean.reward_lower).all()
+    assert mean.lower[0] == pytest.approx(result.ceiling.lower)
+    assert (observation.upper - observation.lower
+            > mean.upper - mean.lower).all()
     with pytest.raises(InputError, match="`kind` must be in"):
         result.predict(entropy, kind="median")
 
@@ -230,7 +230,7 @@ def test_observation_band_holds_new_measurements_at_the_nominal_rate():
     entropy = rng.uniform(0.05, 1.0, 4000)
     new = 0.8 - 0.3 * np.exp(entropy) + rng.normal(0, 0.02, entropy.size)
     band = result.predict(entropy)
-    inside = ((band.reward_lower <= new) & (new <= band.reward_upper)).mean()
+    inside = ((band.lower <= new) & (new <= band.upper)).mean()
     assert 0.84 <= inside <= 0.96
 
 
@@ -318,7 +318,7 @@ def test_entropy_noise_is_modelled_apart_from_the_validation_noise():
     assert ignored.noise_autocorrelation > 0.5 and ignored.noise_sd > 2 * modelled.noise_sd
     assert ignored.attenuation == 1.0
     band = modelled.predict([1.0, 0.05])
-    width = (band.reward_upper - band.reward_lower).to_numpy()
+    width = (band.upper - band.lower).to_numpy()
     assert width[0] > width[1]  # a new point at high entropy carries more entropy noise
     with pytest.raises(InputError, match="`entropy_noise` must be 'auto' or a number >= 0"):
         entropylaw.fit(run, entropy_noise="high")

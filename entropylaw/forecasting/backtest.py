@@ -181,8 +181,8 @@ def _scored(name, fraction, method, cut, later, observed, curve, reference):
            "ceiling_error": abs(ceiling - reference) if reference is not None else math.nan,
            "coverage": coverage(observed, lower, upper)}
     frame = pd.DataFrame({"run": name, "fraction": fraction, "method": method, "step": later,
-                          "observed": observed, "reward": reward, "reward_lower": lower,
-                          "reward_upper": upper})
+                          "observed": observed, "reward": reward, "lower": lower,
+                          "upper": upper})
     return row, frame
 
 
@@ -205,7 +205,7 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
         rows = result.predictions.set_index("step").reindex(later)
         ceiling = result.ceiling.estimate if result.ceiling is not None else math.nan
         curves[method] = (result.n_points, rows.reward.to_numpy(),
-                          rows.reward_lower.to_numpy(), rows.reward_upper.to_numpy(), ceiling)
+                          rows.lower.to_numpy(), rows.upper.to_numpy(), ceiling)
     window = default.window
     tail = (1.0 - options["confidence"]) / 2.0
     from ..quantiles import normal_quantile

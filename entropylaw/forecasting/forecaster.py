@@ -82,8 +82,8 @@ class Margin:
 class Forecast(ResultMixin):
     """A forecast of one run from its fit window. Reward-valued numbers are fractions in [0, 1].
 
-    ``predictions`` is a DataFrame: step, entropy, entropy_observed, reward, reward_lower,
-    reward_upper, observed (NaN where no validation value exists). ``fit`` is the law fitted
+    ``predictions`` is a DataFrame: step, entropy, entropy_observed, reward, lower,
+    upper, observed (NaN where no validation value exists). ``fit`` is the law fitted
     to the window (None with fewer than 3 points), ``law`` its gate; ``ceiling`` is given only
     where the law applies, ``plateau`` always: the level the forecast settles at, of the kind
     ``plateau_kind`` ('ceiling', 'asymptote' of the trend, or 'last_level').
@@ -121,8 +121,8 @@ class Forecast(ResultMixin):
         rows = [
             {"step": int(row.step), "entropy": json_float(row.entropy),
              "entropy_observed": bool(row.entropy_observed), "reward": json_float(row.reward),
-             "reward_lower": json_float(row.reward_lower),
-             "reward_upper": json_float(row.reward_upper), "observed": json_float(row.observed)}
+             "lower": json_float(row.lower),
+             "upper": json_float(row.upper), "observed": json_float(row.observed)}
             for row in self.predictions.itertuples(index=False)
         ]
         return {
@@ -468,8 +468,8 @@ def _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, 
         entropy, logged = _entropy_at(run, targets, 1)
     predictions = pd.DataFrame({
         "step": targets.astype(np.int64), "entropy": entropy, "entropy_observed": logged,
-        "reward": mixture.reward, "reward_lower": mixture.lower,
-        "reward_upper": mixture.upper, "observed": observed,
+        "reward": mixture.reward, "lower": mixture.lower,
+        "upper": mixture.upper, "observed": observed,
     })
     seen = np.isfinite(observed)
     metrics = (Metrics.score(observed[seen], mixture.reward[seen], mixture.lower[seen],

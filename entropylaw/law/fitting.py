@@ -142,7 +142,7 @@ class LawFit(ResultMixin):
 
     def predict(self, entropy, *, confidence: float | None = None, kind: str = "observation"):
         """Fitted R at ``entropy`` with an interval: a DataFrame with columns
-        ``entropy, reward, reward_lower, reward_upper``."""
+        ``entropy, reward, lower, upper``."""
         import pandas as pd
 
         confidence = self.confidence if confidence is None else confidence
@@ -154,8 +154,8 @@ class LawFit(ResultMixin):
         return pd.DataFrame({
             "entropy": entropy,
             "reward": self.line.b - self.line.a * np.exp(entropy),
-            "reward_lower": lower,
-            "reward_upper": upper,
+            "lower": lower,
+            "upper": upper,
         })
 
     def to_dict(self) -> dict:

@@ -31,10 +31,10 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
     show = style.value_text(as_percent)
     level = style.level(fit.confidence)
 
-    ax.fill_between(grid, measurement.reward_lower, measurement.reward_upper, color=style.FITTED,
+    ax.fill_between(grid, measurement.lower, measurement.upper, color=style.FITTED,
                     alpha=style.OBSERVATION_BAND_ALPHA, linewidth=0,
                     label=f"{level} band for a new measurement")
-    ax.fill_between(grid, mean.reward_lower, mean.reward_upper, color=style.FITTED,
+    ax.fill_between(grid, mean.lower, mean.upper, color=style.FITTED,
                     alpha=style.MEAN_BAND_ALPHA, linewidth=0, label=f"{level} band of the law")
     ax.plot(grid, mean.reward, color=style.FITTED, linewidth=1.8,
             label=f"R = {show(fit.b.estimate)} {'-' if fit.a.estimate >= 0 else '+'} "

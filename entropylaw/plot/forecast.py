@@ -74,7 +74,7 @@ def plot_forecast(forecast, ax=None):
 def _prediction(ax, table, forecast, level: str) -> None:
     """The predicted accuracy and its band; dashed where the entropy is itself forecast."""
     steps = table["step"].to_numpy(dtype=float)
-    ax.fill_between(steps, table["reward_lower"], table["reward_upper"], color=style.FITTED,
+    ax.fill_between(steps, table["lower"], table["upper"], color=style.FITTED,
                     alpha=style.OBSERVATION_BAND_ALPHA * 2, linewidth=0,
                     label=f"{level} band for each later measurement")
     reward = table["reward"].to_numpy(dtype=float)

@@ -48,7 +48,7 @@ def format_forecast(result) -> str:
         for row in part.itertuples(index=False):
             entropy = ("" if not math.isfinite(row.entropy)
                        else f"{row.entropy:.3f}" + ("" if row.entropy_observed else "*"))
-            band = f"[{percent(row.reward_lower)}, {percent(row.reward_upper)}]"
+            band = f"[{percent(row.lower)}, {percent(row.upper)}]"
             observed = percent(row.observed) if math.isfinite(row.observed) else ""
             lines.append(f"  {row.step:>7}  {entropy:>8}  {percent(row.reward):>7}  "
                          f"{band:<17}  {observed:>8}")

@@ -129,8 +129,8 @@ def _at_horizon(predictions) -> dict | None:
     if not math.isfinite(estimate):
         return None
     estimate = min(max(estimate, 0.0), 1.0)
-    lower = min(max(float(row["reward_lower"]), 0.0), estimate)
-    upper = max(min(float(row["reward_upper"]), 1.0), estimate)
+    lower = min(max(float(row["lower"]), 0.0), estimate)
+    upper = max(min(float(row["upper"]), 1.0), estimate)
     return {"step": int(row["step"]), "estimate": estimate, "lower": lower, "upper": upper}
 
 
