@@ -14,6 +14,7 @@ ECHO_LIMIT = 200
 MESSAGE_LIMIT = 600
 ITEM_LIMIT = ECHO_LIMIT  # one name in a list of names (a key, a path)
 FEW = 5  # items a message names before ', ...': enough to find them, short enough to read
+EXAMPLES = 3  # items a note names as examples of what it counts
 LISTED = 15  # key names listed before the total: enough to choose from on one screen
 _CUT = " ... "  # where clip() cuts text out
 
