@@ -15,7 +15,7 @@ from ..quantiles import MAD_TO_SD
 
 MIN_VALUES = 10  # fewer logged values give too few third differences for a median
 THIRD_DIFFERENCE_VARIANCE = 20.0  # var(d3 x) / var(x) for independent noise: 1 + 9 + 9 + 1
-SMOOTHING_HALF_WIDTH = 5  # logged values on each side
+SMOOTHING_HALF_WIDTH = 5  # logged values on each side: 11 in all cut the noise by sqrt(11)
 MIN_RELIABILITY = 0.5  # below it, dividing by the reliability more than doubles a: too unstable
 
 

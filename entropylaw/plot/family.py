@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _style as style
 
-GRID_POINTS = 100
+GRID_POINTS = 100  # points along each drawn line: smooth on the log-size axis
 SIZE_REACH = 1.25  # lines are drawn a quarter beyond the smallest and largest size (log scale)
 FIGURE_SIZE = (7.0, 5.4)  # inches: taller than the default, for the legend below the axes
 COLOURS = {"a": style.METHODS[0], "b": style.METHODS[1], "ceiling": style.CEILING,

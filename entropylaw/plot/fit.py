@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _style as style
 
-GRID_POINTS = 200
+GRID_POINTS = 200  # points along the drawn law: a smooth curve at any figure size
 # on a log axis the law is drawn from a third of the lowest entropy to 1.3 times the highest, to
 # show where it heads; entropy is kept above SMALLEST_ENTROPY (nats), as a log axis needs
 LOG_REACH = (3.0, 1.3)
