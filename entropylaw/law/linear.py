@@ -13,6 +13,7 @@ from ..errors import FitError
 
 MIN_POINTS = 3  # a line through 2 points fits exactly: its noise, and so its errors, need a third
 CONSTANT_X = 1e-12  # x whose spread is below this share of its size is constant up to rounding
+MIN_LAG1 = 3  # from 2 values a lag-1 correlation rests on a single product: -1 or 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +100,7 @@ def fit_line(x, y) -> Line:
 def lag1_autocorrelation(values) -> float:
     """Sample lag-1 autocorrelation (NaN for fewer than 3 values or zero variance)."""
     values = np.asarray(values, dtype=float)
-    if values.size < MIN_POINTS:
+    if values.size < MIN_LAG1:
         return float("nan")
     centred = values - values.mean()
     denominator = float(centred @ centred)
