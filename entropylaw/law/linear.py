@@ -13,7 +13,7 @@ from ..errors import FitError
 
 MIN_POINTS = 3  # a line through 2 points fits exactly: its noise, and so its errors, need a third
 CONSTANT_X = 1e-12  # x whose spread is below this share of its size is constant up to rounding
-MIN_LAG1 = 3  # from 2 values a lag-1 correlation rests on a single product: -1 or 1
+MIN_LAG1 = 3  # from 2 values the lag-1 correlation is always -0.5, whatever they are
 
 
 @dataclass(frozen=True, eq=False)
