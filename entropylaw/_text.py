@@ -13,6 +13,10 @@ import re
 ECHO_LIMIT = 200
 MESSAGE_LIMIT = 600
 ITEM_LIMIT = ECHO_LIMIT  # one name in a list of names (a key, a path)
+FEW = 5  # items a message names before ', ...': enough to find them, short enough to read
+EXAMPLES = 3  # items a note names as examples of what it counts
+LISTED = 15  # key names listed before the total: enough to choose from on one screen
+_CUT = " ... "  # where clip() cuts text out
 
 # user:password@ in any URI; key=value / key: value pairs whose name says secret; known tokens.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")
@@ -41,8 +45,9 @@ def clip(text: str, limit: int = ECHO_LIMIT) -> str:
     """At most ``limit`` characters: the start and the end, '...' between."""
     if len(text) <= limit:
         return text
-    head = (limit - 5) * 2 // 3
-    return f"{text[:head]} ... {text[len(text) - (limit - 5 - head):]}"
+    room = limit - len(_CUT)
+    head = room * 2 // 3  # two thirds of the room to the start, the rest to the end
+    return f"{text[:head]}{_CUT}{text[len(text) - (room - head):]}"
 
 
 def clean(text, limit: int = ECHO_LIMIT) -> str:
@@ -73,14 +78,14 @@ def plural(n, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def few(items, limit: int = 5) -> str:
+def few(items, limit: int = FEW) -> str:
     """The first ``limit`` items, comma-separated, then ', ...' if there are more."""
     items = list(items)
     shown = [_show(item) for item in items[:limit]]
     return ", ".join(shown) + (", ..." if len(items) > limit else "")
 
 
-def listing(items, limit: int = 15) -> str:
+def listing(items, limit: int = LISTED) -> str:
     """Like :func:`few`, for key names (each cleaned and capped), with the total when cut."""
     items = list(items)
     shown = ", ".join(clean(item, ITEM_LIMIT) for item in items[:limit])

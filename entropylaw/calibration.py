@@ -9,6 +9,8 @@ import numpy as np
 from .law.fitting import fit
 from .simulate import simulate_run
 
+VALIDATE_EVERY = 10  # steps between validations; entropy is logged at every step between them
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -50,8 +52,8 @@ def coverage_study(
     """
     rng = np.random.default_rng(seed)
     total = window_of or n_points
-    validate_every = 10
-    hits = np.zeros(3)
+    validate_every = VALIDATE_EVERY
+    hits = np.zeros(3)  # a, b, ceiling
     widths = []
     for _ in range(n_runs):
         run = simulate_run(a=a, b=b, n_steps=(total - 1) * validate_every,

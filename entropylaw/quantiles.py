@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+MAD_TO_SD = 1.4826  # MAD x this estimates the sd of normal data: 1 / (0.75 quantile of N(0, 1))
+
 
 def student_t_quantile(p, dof):
     """The ``p`` quantile of Student's t with ``dof`` degrees of freedom."""
@@ -39,7 +41,10 @@ def normal_quantile(p):
     return ndtri(p)
 
 
-_TINY = 1e-300
+_TINY = 1e-300  # Lentz's floor for a vanishing denominator (Numerical Recipes' FPMIN)
+MAX_TERMS = 100_000  # the fraction converges in about sqrt(max(a, b)) terms; this is a safe cap
+CONVERGED = 1e-16  # a factor this close to 1 no longer changes a double
+STIRLING_FROM = 30  # from here Stirling's 4-term series beats the difference of two lgammas
 
 
 def _t_sf(t, dof) -> float:
@@ -69,7 +74,7 @@ def _continued_fraction(a: float, b: float, x: float) -> float:
     c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
     d = 1.0 / (d if abs(d) > _TINY else _TINY)
     h = d
-    for m in range(1, 100_000):
+    for m in range(1, MAX_TERMS):
         for numerator in (m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m)),
                           -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))):
             d = 1.0 + numerator * d
@@ -77,7 +82,7 @@ def _continued_fraction(a: float, b: float, x: float) -> float:
             c = 1.0 + numerator / c
             c = c if abs(c) > _TINY else _TINY
             h *= d * c
-        if abs(d * c - 1.0) < 1e-16:
+        if abs(d * c - 1.0) < CONVERGED:
             break
     return h
 
@@ -85,7 +90,7 @@ def _continued_fraction(a: float, b: float, x: float) -> float:
 def _log_gamma_ratio(a: float) -> float:
     """ln Gamma(a + 1/2) - ln Gamma(a), by Stirling's series for large a (two large lgammas
     would cancel most of their digits)."""
-    if a < 30:
+    if a < STIRLING_FROM:
         return math.lgamma(a + 0.5) - math.lgamma(a)
 
     def series(z):

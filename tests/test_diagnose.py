@@ -10,7 +10,13 @@ import pytest
 import entropylaw
 from entropylaw.diagnosing import changepoint
 from entropylaw.diagnosing.interventions import read_interventions
-from entropylaw.diagnosing.simulate import simulate_case
+from entropylaw.diagnosing.simulate import (
+    ENTROPY_KEY,
+    KINDS,
+    LENGTH_CAP,
+    REWARD_KEY,
+    simulate_case,
+)
 from entropylaw.errors import InputError
 
 
@@ -21,6 +27,34 @@ def diagnosed(kind, seed, **options):
 
 def regimes(result, code):
     return [regime for regime in result.regimes if regime.code == code]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_simulated_cases_hold_their_truth(kind):
+    for seed in range(3):
+        _, log, truth = simulate_case(kind, seed=seed, n_steps=300, a=0.3, b=0.8)
+        onset, entropy = truth["onset"], log.series[ENTROPY_KEY]
+        assert truth["kind"] == kind and truth["n_steps"] == 300
+        assert onset is None if kind == "clean" else 90 <= onset <= 210
+        # validation accuracy follows the law of the logged entropy, with the given a and b
+        reward = log.series[REWARD_KEY]
+        h = np.interp(reward.steps, entropy.steps, entropy.values)
+        used = np.isfinite(h) & (reward.values > 0.05)  # below, clipping at 0 bends the line
+        slope, intercept = np.polyfit(np.exp(h[used]), reward.values[used], 1)
+        assert abs(-slope - 0.3) < 0.03 and abs(intercept - 0.8) < 0.04, (slope, intercept)
+        length = log.series["response_length/mean"].values
+        assert length.max() <= LENGTH_CAP
+        if kind == "collapse":
+            assert abs(entropy.values[:onset].mean() - 0.6) < 0.01
+            assert entropy.values[-10:].mean() < 0.05
+        if kind == "explosion":
+            growth = entropy.values[-5:].mean() / entropy.values[onset]
+            assert 0.9 * np.exp(2 * (300 - onset) / 300) < growth
+            assert growth < 1.1 * np.exp(4 * (300 - onset) / 300)
+            assert length[-5:].mean() > 0.95 * LENGTH_CAP > 1.5 * length[:onset].max()
+        if kind == "nan":
+            assert np.isnan(log.series["actor/grad_norm"].values[onset:]).all()
+            assert np.isfinite(log.series["actor/grad_norm"].values[:onset]).all()
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -123,7 +123,7 @@ def test_block_length_follows_politis_white_theory_for_ar1(rho):
 
 
 def test_block_length_is_short_for_independent_noise():
-    # Politis-White on independent noise: 1-3 (never the AR(1) length of about 7 at rho 0.3)
+    # Politis-White on independent noise: 1-4, median 2 (the AR(1) length at rho 0.3 is 5-9)
     lengths = [optimal_block_length(np.random.default_rng(seed).standard_normal(500))
                for seed in range(50)]
     assert min(lengths) == 1 and np.median(lengths) == 2 and max(lengths) <= 4

@@ -22,13 +22,25 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..quantiles import MAD_TO_SD
+
 ALPHA = 0.01  # chance of any false alarm in a series without a change, per series and direction
 DRIFT = 0.5  # CUSUM reference value k, in robust standard deviations
 CLIP = 3.0  # z-scores are winsorised at +-CLIP so one outlier cannot raise a shift alarm alone
 N_SIMULATIONS = 1000  # at the lowest rate, 0.005, the threshold sits among the top 5 draws
-ALPHA_RANGE = (0.005, 0.2)
-MIN_POINTS = 12
-_MAD = 1.4826
+ALPHA_RANGE = (0.005, 0.2)  # rates N_SIMULATIONS resolves, up to one false alarm in 5 runs
+MIN_POINTS = 12  # shorter series are not searched: too few for a reference window and a move
+WINDOW_SHARE = 10  # the trailing window is a tenth of the series ...
+WINDOW_RANGE = (5, 50)  # ... but at least 5 values (a reference) and at most 50 (a recent one)
+SPIKE_WINDOW_MAX = 10  # a spike is judged against the last 10 values at most: the recent level
+MIN_LAG1_POINTS = 8  # fewer values give no usable autocorrelation: it is taken as 0
+MAX_RHO = 0.9  # noise correlation is capped here: nearer 1, AR(1) noise looks like drift
+RHO_STANDARD_ERRORS = 2.0  # thresholds assume the noise correlation plus 2 standard errors ...
+RHO_GRID = 20  # ... rounded up to a multiple of 1/20, so thresholds can be cached
+_ON_GRID = 1e-9  # rounding slack: a correlation already on the grid is not moved up
+NULL_SEED = 12345  # seed of the null series (plus their length): thresholds are reproducible
+CACHED_THRESHOLDS = 256  # (kind, length, correlation, window, rate) combinations kept
+MIN_SIDE = 3  # values on each side of a candidate break, to fit the broken line
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,8 @@ class Spike:
 
 def window_for(n: int) -> int:
     """Trailing window length for a series of ``n`` points: 1/10 of it, between 5 and 50."""
-    return int(min(50, max(5, n // 10)))
+    low, high = WINDOW_RANGE
+    return int(min(high, max(low, n // WINDOW_SHARE)))
 
 
 def lag1(values: np.ndarray) -> float:
@@ -63,10 +76,10 @@ def lag1(values: np.ndarray) -> float:
     difference of the standardised pairs), so spikes and short bursts of signal do not pass
     for noise correlation."""
     values = np.asarray(values, dtype=float)
-    if values.size < 8:
+    if values.size < MIN_LAG1_POINTS:
         return 0.0
     differences = np.diff(values)
-    spread = _MAD * _robust_scale_raw(differences)
+    spread = MAD_TO_SD * _robust_scale_raw(differences)
     if not spread > 0:
         return 0.0
     standard = (differences - np.median(differences)) / spread
@@ -75,7 +88,7 @@ def lag1(values: np.ndarray) -> float:
     if not plus + minus > 0:
         return 0.0
     r = (plus - minus) / (plus + minus)
-    return float(np.clip(1.0 + 2.0 * r, 0.0, 0.9))
+    return float(np.clip(1.0 + 2.0 * r, 0.0, MAX_RHO))
 
 
 def _trailing(values: np.ndarray, window: int, statistic: str) -> np.ndarray:
@@ -108,7 +121,7 @@ def _stat(windows: np.ndarray, statistic: str) -> np.ndarray:
 def _robust_scale(values: np.ndarray) -> np.ndarray:
     """Robust standard deviation along the last axis (MAD about the median)."""
     centre = np.nanmedian(values, axis=-1, keepdims=True)
-    return _MAD * np.nanmedian(np.abs(values - centre), axis=-1)
+    return MAD_TO_SD * np.nanmedian(np.abs(values - centre), axis=-1)
 
 
 def _cusum_z(values: np.ndarray, window: int) -> np.ndarray:
@@ -133,7 +146,7 @@ def _spike_z(values: np.ndarray, window: int) -> np.ndarray:
     """Each value against the median of the ``window`` values before it, in units of the
     series' own noise (MAD of its first differences / sqrt 2: robust to trends and spikes)."""
     centre = _trailing(values, window, "median")
-    scale = _MAD * _robust_scale_raw(np.diff(values, axis=-1)) / np.sqrt(2.0)
+    scale = MAD_TO_SD * _robust_scale_raw(np.diff(values, axis=-1)) / np.sqrt(2.0)
     scale = np.where(scale > 0, scale, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (values - centre) / scale[..., None]
@@ -157,11 +170,11 @@ def _null_series(n: int, rho: float, seed: int) -> np.ndarray:
     return series
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=CACHED_THRESHOLDS)
 def threshold(kind: str, n: int, rho: float, window: int, alpha: float = ALPHA) -> float:
     """The (1 - alpha) quantile of the detector's largest statistic on ``N_SIMULATIONS``
     AR(1) null series of length ``n`` (seeded: the same inputs give the same threshold)."""
-    null = _null_series(n, rho, seed=12345 + n)
+    null = _null_series(n, rho, seed=NULL_SEED + n)
     if kind == "shift":
         statistic = _cusum_paths(_cusum_z(null, window)).max(axis=-1)
     elif kind == "spike":
@@ -176,8 +189,8 @@ def _rounded_rho(values: np.ndarray) -> float:
     """The autocorrelation thresholds are simulated at: the estimate plus about two standard
     errors of it (an underestimate would lower the threshold and raise false alarms), rounded
     up to 0.05 so thresholds can be cached."""
-    rho = min(0.9, lag1(values) + 2.0 / np.sqrt(values.size))
-    return float(np.ceil(rho * 20 - 1e-9) / 20)
+    rho = min(MAX_RHO, lag1(values) + RHO_STANDARD_ERRORS / np.sqrt(values.size))
+    return float(np.ceil(rho * RHO_GRID - _ON_GRID) / RHO_GRID)
 
 
 def shifts(values, *, direction: int, alpha: float = ALPHA) -> list[Shift]:
@@ -216,7 +229,8 @@ def _refine(values: np.ndarray, onset: int, alarm: int, window: int, direction: 
     t = np.arange(start, stop, dtype=float)
     y = values[start:stop]
     best, best_rss = onset, np.inf
-    for candidate in range(start + 3, min(onset, stop - 3) + 1):  # it comes late, not early
+    # the break comes no later than the CUSUM's onset: that comes late, not early
+    for candidate in range(start + MIN_SIDE, min(onset, stop - MIN_SIDE) + 1):
         hinge = np.maximum(t - candidate, 0.0)
         design = np.column_stack([np.ones_like(t), t, hinge])
         coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
@@ -235,7 +249,7 @@ def spikes(values, *, direction: int, alpha: float = ALPHA) -> list[Spike]:
     n = values.size
     if n < MIN_POINTS:
         return []
-    window = min(10, max(5, n // 10))
+    window = min(SPIKE_WINDOW_MAX, max(WINDOW_RANGE[0], n // WINDOW_SHARE))
     h = threshold("spike", n, _rounded_rho(values), window, alpha)
     z = direction * _spike_z(values, window)
     centre = _trailing(values, window, "median")

@@ -16,7 +16,7 @@ from .events import Event, find_events
 from .interventions import Intervention, read_interventions
 from .regimes import Regime, entropy_regimes, numerical, plateau, truncation
 
-FIT_RESAMPLES = 2000
+FIT_RESAMPLES = 2000  # the diagnosis asks only whether the law applies: fewer draws than fit's
 
 
 @dataclass(frozen=True, eq=False)

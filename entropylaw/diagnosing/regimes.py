@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..quantiles import MAD_TO_SD
 from ..results import json_float
 from ..sources.log import KeySeries
 from . import changepoint
@@ -20,7 +21,10 @@ COLLAPSE_DROP = 0.5  # "toward 0": entropy ends the fall at or below half its le
 FALL_Z = 2.576  # one-sided 0.5% tests that accuracy fell (level drop, trend; each series)
 PLATEAU_Z = 1.96  # two-sided 5% test of a trend in accuracy
 PLATEAU_SPAN = 2.0  # and the trend moves accuracy by less than 2 noise sd over the stretch
-MIN_PLATEAU_POINTS = 5
+MIN_PLATEAU_POINTS = 5  # validation points a plateau spans at least: a trend test needs a few
+MIN_NOISE_POINTS = 3  # values the noise sd needs: two differences for a median deviation
+MIN_SLOPE_POINTS = 3  # values a trend test needs: from 2, a "trend" is one difference
+LEVEL_WIDTH = 3  # a level is the median of this many values: one outlier cannot move it
 MATERIAL_TRUNCATION = 0.05  # a share of truncated responses that matters (1 in 20)
 BEFORE_POINTS = 5  # validation points before an onset that stand for the level before it
 
@@ -42,11 +46,11 @@ class Regime:
 def noise_sd(values) -> float:
     """Robust noise sd of a sparse series: MAD of its first differences / sqrt 2."""
     values = np.asarray(values, dtype=float)
-    if values.size < 3:
+    if values.size < MIN_NOISE_POINTS:
         return float("nan")
     differences = np.diff(values)
     mad = np.median(np.abs(differences - np.median(differences)))
-    return float(1.4826 * mad / np.sqrt(2.0))
+    return float(MAD_TO_SD * mad / np.sqrt(2.0))
 
 
 def numerical(entropy: KeySeries, others: list[KeySeries], last_step: int) -> Regime | None:
@@ -165,7 +169,7 @@ def truncation(companions: dict[str, KeySeries], alpha: float) -> list[Regime]:
     return found
 
 
-def _level(values: np.ndarray, position: int, *, back: bool, width: int = 3) -> float:
+def _level(values: np.ndarray, position: int, *, back: bool, width: int = LEVEL_WIDTH) -> float:
     """Median of ``width`` values at ``position`` (and before it, or after it)."""
     if back:
         window = values[max(position - width + 1, 0): position + 1]
@@ -213,7 +217,7 @@ def _rose(evidence: dict) -> bool:
 
 def _slope_z(steps: np.ndarray, values: np.ndarray, sd: float) -> float:
     """The least-squares slope of ``values`` in step over its standard error (noise ``sd``)."""
-    if values.size < 3 or not sd > 0:
+    if values.size < MIN_SLOPE_POINTS or not sd > 0:
         return 0.0
     centred = steps - steps.mean()
     sxx = float(centred @ centred)

@@ -17,10 +17,10 @@ from ..results import Estimate, Notice, ResultMixin, json_float
 from ..run import Run, read
 from .lines import SizeLine, fit_size_line, least_squares
 from .members import Accuracy, Coefficients, FamilyRun, family_run
-from .plateau_line import PlateauLine, fit_plateau_line
+from .plateau_line import MIN_SIZES, PlateauLine, fit_plateau_line
 from .sizes import model_size, parse_size
 
-FEW_SIZES = 3
+FEW_SIZES = 3  # with fewer, the lines pass through every size: nothing checks them
 FAR_EXTRAPOLATION = 4.0  # warn beyond this multiple of the largest size (or 1/x of the smallest)
 COEFFICIENTS = ("a", "b", "ceiling")
 
@@ -474,7 +474,7 @@ def _leave_one_out(distinct: np.ndarray, estimates: dict,
     plateau_errors = dict(zip(plateau_line.sizes, plateau_line.leave_one_out[plateau_line.form],
                               strict=False))
     coefficient_errors = {}
-    if distinct.size >= 3:
+    if distinct.size >= MIN_SIZES:
         log_sizes = np.log(distinct)
         for k, size in enumerate(distinct):
             keep = np.arange(distinct.size) != k
@@ -484,7 +484,8 @@ def _leave_one_out(distinct: np.ndarray, estimates: dict,
                 errors.append(intercept + slope * log_sizes[k] - estimates[name][k])
             coefficient_errors[float(size)] = errors
     every = sorted(set(plateau_errors) | set(coefficient_errors))
-    return tuple(LeftOut(size, *map(float, coefficient_errors.get(size, [math.nan] * 3)),
+    missing = [math.nan] * len(COEFFICIENTS)
+    return tuple(LeftOut(size, *map(float, coefficient_errors.get(size, missing)),
                          float(plateau_errors.get(size, math.nan))) for size in every)
 
 

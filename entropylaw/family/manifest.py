@@ -12,12 +12,15 @@ from pathlib import Path
 
 from ..errors import FitError, InputError
 from ..results import Estimate
-from .members import Accuracy, Coefficients
+from .members import GIVEN_CONFIDENCE, Accuracy, Coefficients
 from .sizes import check_size, model_size, parse_size
 
 COLUMNS = ("source", "size", "model", "a", "a_lower", "a_upper", "b", "b_lower", "b_upper",
            "ceiling_lower", "ceiling_upper", "confidence", "accuracy", "accuracy_se", "n_items",
            "entropy_key", "reward_key")
+# the binomial p (1 - p) is floored at this / n_items, so an accuracy of 0% or 100% still has
+# an error: about a quarter of what one item more or less would change
+VARIANCE_FLOOR = 0.25
 
 
 def parse_run_argument(text: str) -> tuple[str, float | None, str | None]:
@@ -134,7 +137,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
 def _coefficients(row: dict, where: str, size, model) -> Coefficients:
     if row.get("a") is None or row.get("b") is None:
         raise InputError(f"{where}: give both a and b, or neither (to read the source)")
-    confidence = 0.95
+    confidence = GIVEN_CONFIDENCE
     if row.get("confidence"):
         confidence = _number(row["confidence"], f"{where}: confidence")
         if not 0 < confidence < 1:
@@ -194,7 +197,7 @@ def _accuracy(row: dict, where: str, size, model, percent_scale: bool) -> Accura
         if items < 1 or str(items) != text.strip():
             raise InputError(f"{where}: n_items must be a whole number of items >= 1, got "
                              f"'{text}'")
-        std_error = math.sqrt(max(accuracy * (1.0 - accuracy), 0.25 / items) / items)
+        std_error = math.sqrt(max(accuracy * (1.0 - accuracy), VARIANCE_FLOOR / items) / items)
     label = row.get("source") or model or where
     return Accuracy(accuracy, std_error, label, model, size)
 

@@ -14,6 +14,11 @@ from ..results import Estimate, Notice
 from ..run import Run
 from .plateaus import Plateau, bounded, given_plateau, member_plateau
 
+GIVEN_CONFIDENCE = 0.95  # given intervals without a stated level are read as 95%, the usual one
+# an impossible ceiling interval is read as a and b correlated just short of +-1 (at 1 exactly
+# their covariance would be singular)
+MAX_CORRELATION = 0.99
+
 
 @dataclass(frozen=True)
 class Coefficients:
@@ -26,7 +31,7 @@ class Coefficients:
 
     a: Estimate
     b: Estimate
-    confidence: float = 0.95
+    confidence: float = GIVEN_CONFIDENCE
     ceiling: Estimate | None = None
     source: str | None = None
     model: str | None = None
@@ -206,8 +211,8 @@ def _coefficient_draws(item: Coefficients, n: int, rng):
             note = Notice("inconsistent_intervals",
                           f"{label}: the ceiling interval is not possible for any correlation of "
                           f"a and b given their intervals; used correlation "
-                          f"{float(np.clip(correlation, -0.99, 0.99)):.2f}")
-        correlation = float(np.clip(correlation, -0.99, 0.99))
+                          f"{float(np.clip(correlation, -MAX_CORRELATION, MAX_CORRELATION)):.2f}")
+        correlation = float(np.clip(correlation, -MAX_CORRELATION, MAX_CORRELATION))
     elif a_sd > 0 and b_sd > 0:
         note = Notice("correlation_unknown",
                       f"{label}: no ceiling interval, so a and b are taken as independent; "

@@ -32,6 +32,10 @@ DEFAULT_FORM = "logit"
 TIE = 1e-4  # RMS errors closer than this (0.01 points) count as equal: the earlier form wins
 PRIOR_SCATTER = 0.02  # a prior guess of how far a size's plateau strays from a smooth trend
 PRIOR_DF = 2  # ... worth as much as the residuals of 2 sizes (docs/family.md, "The prior")
+MIN_SIZES = 3  # a size left out needs 2 others for a line to predict it
+# a scale's width in points is read at the median plateau, kept this far inside 0 and 1 (where
+# the logit's is infinite)
+SCALE_RANGE = (0.05, 0.95)
 
 
 def _logit(p):
@@ -157,7 +161,7 @@ def fit_plateau_line(sizes, estimates, draws, *, confidence: float, rng, scatter
     if form is not None:
         chosen, reason = form, f"the {form} form, as asked"
         allowed = [form]
-    elif sizes.size < 3:
+    elif sizes.size < MIN_SIZES:
         chosen = DEFAULT_FORM
         reason = (f"{sizes.size} sizes leave nothing to compare forms by; the {DEFAULT_FORM} "
                   f"by default")
@@ -221,14 +225,14 @@ def _stays_inside(form: str, log_sizes, estimates, span) -> bool:
 
 def _on_scale(form: str, points: float, estimates: np.ndarray) -> float:
     """``points`` of accuracy in the units of ``form``'s scale, at the median plateau."""
-    middle = float(np.clip(np.median(estimates), 0.05, 0.95))
+    middle = float(np.clip(np.median(estimates), *SCALE_RANGE))
     transform = FORMS[form][0]
     return abs(float(transform(middle + points / 2) - transform(middle - points / 2)))
 
 
 def _leave_one_out(log_sizes: np.ndarray, estimates: np.ndarray, form: str) -> np.ndarray:
     """Each size's plateau predicted by the form's line through the others, minus its own."""
-    if log_sizes.size < 3:
+    if log_sizes.size < MIN_SIZES:
         return np.array([])
     transform, inverse, _ = FORMS[form]
     y = transform(estimates)

@@ -27,7 +27,9 @@ LATE_SHARE = 0.25  # the late window: the last quarter of the validation points
 MIN_LATE = 5  # at least this many points in it
 FLAT = 0.01  # a late window that rose less than 1 point over the window before it is flat
 EXHAUSTED = 0.02  # the law's remaining gain at the last entropy, for its ceiling to be the plateau
-MAX_RHO = 0.9
+MAX_RHO = 0.9  # noise correlation is capped here: nearer 1, noise and a moving level blur
+ROUNDING = 0.0005  # values are often printed to 3 decimals: a mean's error is at least this
+MIN_CORRELATED = 4  # fewer values give too few differences for a correlation: plain sd instead
 KINDS = ("ceiling", "last_level", "asymptote", "given")
 
 
@@ -93,8 +95,8 @@ def late_level(steps, values, *, n_draws: int, rng, confidence: float):
 
 def _mean_error(values: np.ndarray, m: int) -> float:
     """Standard error of a mean of ``m`` consecutive points of the AR(1) series ``values``."""
-    floor = 0.0005 / math.sqrt(m)  # values are often printed to 3 decimals
-    if values.size < 4:
+    floor = ROUNDING / math.sqrt(m)
+    if values.size < MIN_CORRELATED:
         spread = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
         return max(spread / math.sqrt(m), floor)
     differences = np.diff(values)

@@ -71,6 +71,8 @@ MODEL_SIZES: tuple[ModelSize, ...] = (
                                                    "Meta-Llama-3.1-70B")),
 )
 
+RAW_COUNT = 1e5  # sizes are in billions: 1e5 of them (100 trillion parameters) is a raw count
+
 # Suffixes of fine-tuned variants that keep the base model's architecture.
 _VARIANT = re.compile(r"-(instruct|base|chat|it)$")
 _BY_NAME = {key.lower(): entry for entry in MODEL_SIZES for key in (entry.name, *entry.aliases)}
@@ -87,10 +89,11 @@ def model_size(name: str) -> float:
     """Non-embedding size in billions of a known model; an unknown one says what to pass."""
     entry = lookup(name)
     if entry is None:
+        known = [e.name for e in MODEL_SIZES]
         raise InputError(
             f"unknown model '{name}': give its size in billions of non-embedding parameters "
             f"(SOURCE=SIZE on the command line, a size column in a manifest, or sizes= in "
-            f"Python); known models: {listing([e.name for e in MODEL_SIZES], limit=40)}"
+            f"Python); known models: {listing(known, limit=len(known))}"
         )
     return entry.size
 
@@ -122,7 +125,7 @@ def check_size(number: float, *, what: str = "size") -> float:
     if not math.isfinite(number) or number <= 0:
         raise InputError(f"{what} must be a positive number of billions of non-embedding "
                          f"parameters, got {number:g}")
-    if number >= 1e5:
+    if number >= RAW_COUNT:
         raise InputError(f"{what} is {number:g}: sizes are in billions of non-embedding "
                          f"parameters (7 for a 7B model), not a raw count")
     return float(number)

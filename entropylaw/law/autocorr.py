@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Correlations considered for the AR(1) noise: a uniform prior on this grid.
+# Correlations considered for the AR(1) noise: a uniform prior on this grid, steps of 0.01 from
+# -0.9 to 0.98 (at 1 the noise has no stationary variance).
 RHO_GRID = np.round(np.arange(-0.90, 0.985, 0.01), 2)
+UNDERFLOW_DECADES = 300.0  # |rho|^m below 1e-300 adds nothing a double can hold
+# Politis & White's block length, with the constants of Patton's reference code:
+MIN_BLOCK_POINTS = 4  # fewer points: blocks of 1
+MIN_RUN = 5  # K_N: consecutive insignificant autocorrelations that end the lags used (at least)
+SIGNIFICANT = 2.0  # an autocorrelation beyond +-2 sqrt(log10(n) / n) is significant
+CIRCULAR = 4.0 / 3.0  # D = (4/3) g(0)^2 for the circular block bootstrap
+LONGEST_BLOCK = 3.0  # blocks at most 3 sqrt(n) long, and at most n / 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +105,7 @@ def ols_covariances(coefficient_map: np.ndarray, rho: np.ndarray) -> np.ndarray:
     if largest == 0.0:
         last = 0
     elif largest < 1.0:
-        last = min(n - 1, math.ceil(300.0 / -math.log10(largest)))
+        last = min(n - 1, math.ceil(UNDERFLOW_DECADES / -math.log10(largest)))
     lags = np.arange(1, last + 1)
     with np.errstate(under="ignore"):
         powers = rho[:, None] ** lags[None, :]  # (G, last)
@@ -118,15 +126,15 @@ def optimal_block_length(values) -> int:
     """
     values = np.asarray(values, dtype=float)
     n = values.size
-    if n < 4:
+    if n < MIN_BLOCK_POINTS:
         return 1
     centred = values - values.mean()
-    k_n = max(5, int(math.log10(n)))
+    k_n = max(MIN_RUN, int(math.log10(n)))
     m_max = min(math.ceil(math.sqrt(n)) + k_n, n - 1)
     autocov = autocovariances(centred, m_max)
     if autocov[0] <= 0:
         return 1
-    significant = np.abs(autocov / autocov[0]) >= 2.0 * math.sqrt(math.log10(n) / n)
+    significant = np.abs(autocov / autocov[0]) >= SIGNIFICANT * math.sqrt(math.log10(n) / n)
     m_hat = next((m for m in range(1, m_max - k_n + 2) if not significant[m : m + k_n].any()),
                  None)
     big_m = min(2 * max(m_hat, 1), m_max) if m_hat is not None else m_max
@@ -137,8 +145,8 @@ def optimal_block_length(values) -> int:
     long_run = float(autocov[0] + 2.0 * (window * autocov[1 : big_m + 1]).sum())
     if long_run <= 0:
         return 1
-    length = (2.0 * g_hat**2 / (4.0 / 3.0 * long_run**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
-    upper = math.ceil(min(3.0 * math.sqrt(n), n / 3.0))
+    length = (2.0 * g_hat**2 / (CIRCULAR * long_run**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    upper = math.ceil(min(LONGEST_BLOCK * math.sqrt(n), n / LONGEST_BLOCK))
     return int(np.clip(math.ceil(length), 1, upper))
 
 

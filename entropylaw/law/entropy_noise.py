@@ -11,9 +11,12 @@ import math
 
 import numpy as np
 
-MIN_VALUES = 10
-SMOOTHING_HALF_WIDTH = 5  # logged values on each side
-MIN_RELIABILITY = 0.5
+from ..quantiles import MAD_TO_SD
+
+MIN_VALUES = 10  # fewer logged values give too few third differences for a median
+THIRD_DIFFERENCE_VARIANCE = 20.0  # var(d3 x) / var(x) for independent noise: 1 + 9 + 9 + 1
+SMOOTHING_HALF_WIDTH = 5  # logged values on each side: 11 in all cut the noise by sqrt(11)
+MIN_RELIABILITY = 0.5  # below it, dividing by the reliability more than doubles a: too unstable
 
 
 def relative_entropy_noise(values) -> float:
@@ -30,7 +33,7 @@ def relative_entropy_noise(values) -> float:
         return 0.0
     third = np.diff(np.log(values), n=3)
     mad = float(np.median(np.abs(third - np.median(third))))
-    return 1.4826 * mad / math.sqrt(20.0)
+    return MAD_TO_SD * mad / math.sqrt(THIRD_DIFFERENCE_VARIANCE)
 
 
 def x_variance(entropy, relative_noise: float, window: int = 1) -> np.ndarray:

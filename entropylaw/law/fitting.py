@@ -22,10 +22,10 @@ from .entropy_noise import (
 from .linear import Line, fit_line, lag1_autocorrelation
 from .resampling import Draws, get_scheme
 
-FEW_POINTS = 8
-POOR_R2 = 0.5
+FEW_POINTS = 8  # fewer points say too little about the noise's correlation for its intervals
+POOR_R2 = 0.5  # with a's interval reaching 0: entropy explains under half of accuracy's spread
 FAR_EXTRAPOLATION = 1.0  # H = 0 lies beyond the data by more than the data's own exp(H) range
-NARROW_ENTROPY = 0.05  # nats
+NARROW_ENTROPY = 0.05  # nats: below this span the slope rests on too little contrast
 NEGLIGIBLE_NOISE = 0.05  # share of the residual variance below which entropy noise is ignored
 
 

@@ -11,6 +11,10 @@ import numpy as np
 from .._text import plural
 from ..errors import FitError
 
+MIN_POINTS = 3  # a line through 2 points fits exactly: its noise, and so its errors, need a third
+CONSTANT_X = 1e-12  # x whose spread is below this share of its size is constant up to rounding
+MIN_LAG1 = 3  # from 2 values the lag-1 correlation is always -0.5, whatever they are
+
 
 @dataclass(frozen=True, eq=False)
 class Line:
@@ -82,11 +86,11 @@ def fit_line(x, y) -> Line:
                        f"{x.shape} and {y.shape}")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise FitError("entropy and reward must be finite")
-    if x.size < 3:
-        raise FitError(f"need at least 3 validation points to fit the law, got {x.size}")
+    if x.size < MIN_POINTS:
+        raise FitError(f"need at least {MIN_POINTS} validation points to fit the law, got {x.size}")
     x_mean, y_mean = x.mean(), y.mean()
     sxx = float(((x - x_mean) ** 2).sum())
-    if sxx <= (1e-12 * max(1.0, abs(x_mean))) ** 2 * x.size:
+    if sxx <= (CONSTANT_X * max(1.0, abs(x_mean))) ** 2 * x.size:
         raise FitError(f"entropy is constant across all {plural(x.size, 'point')}: "
                        f"the law's slope cannot be fitted")
     slope = float(((x - x_mean) * (y - y_mean)).sum() / sxx)
@@ -96,7 +100,7 @@ def fit_line(x, y) -> Line:
 def lag1_autocorrelation(values) -> float:
     """Sample lag-1 autocorrelation (NaN for fewer than 3 values or zero variance)."""
     values = np.asarray(values, dtype=float)
-    if values.size < 3:
+    if values.size < MIN_LAG1:
         return float("nan")
     centred = values - values.mean()
     denominator = float(centred @ centred)

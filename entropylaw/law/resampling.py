@@ -23,7 +23,10 @@ import numpy as np
 
 from ..errors import ArgumentError
 from .autocorr import ar1_likelihood, ols_covariances, optimal_block_length
-from .linear import Line, lag1_autocorrelation
+from .linear import CONSTANT_X, Line, lag1_autocorrelation
+
+MAX_RHO = 0.99  # |rho| is kept below 1: AR(1) noise with rho = 1 has no stationary sd
+GATHER_LIMIT = 1_000_000  # block starts drawn at a time (8 MB): bounds the index array
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +102,7 @@ class Block:
         b, a = _pairs_bootstrap(line.x, line.y, length, n_resamples, rng)
         sd = float(np.sqrt(line.rss / max(line.n - 2, 1)))
         rho = lag1_autocorrelation(line.residuals) if length > 1 else 0.0
-        rho = float(np.clip(np.nan_to_num(rho), -0.99, 0.99))
+        rho = float(np.clip(np.nan_to_num(rho), -MAX_RHO, MAX_RHO))
         return Draws(b, a, np.full(n_resamples, sd), np.full(n_resamples, rho),
                      rng.standard_normal(n_resamples))
 
@@ -155,7 +158,7 @@ def _pairs_bootstrap(x, y, length: int, n_resamples: int, rng):
     full_columns = np.ascontiguousarray(full.T)  # one gather per term is faster than per row
     b = np.empty(n_resamples)
     a = np.empty(n_resamples)
-    chunk = max(1, 1_000_000 // max(n_full, 1))  # bounds the (chunk, n_full) index array
+    chunk = max(1, GATHER_LIMIT // max(n_full, 1))  # rows of the (chunk, n_full) index array
     for begin in range(0, n_resamples, chunk):
         size = min(chunk, n_resamples - begin)
         starts = rng.integers(0, n, size=(size, n_full))
@@ -199,7 +202,7 @@ def _line_from_sums(sums):
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (count * sxy - sx * sy) / (count * sxx - sx * sx)
     intercept = (sy - slope * sx) / count
-    degenerate = np.abs(count * sxx - sx * sx) <= 1e-12 * np.maximum(sx * sx, 1.0)
+    degenerate = np.abs(count * sxx - sx * sx) <= CONSTANT_X * np.maximum(sx * sx, 1.0)
     slope[degenerate] = np.nan
     intercept[degenerate] = np.nan
     return intercept, -slope

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import _style as style
 
-GRID_POINTS = 100
+GRID_POINTS = 100  # points along each drawn line: smooth on the log-size axis
+SIZE_REACH = 1.25  # lines are drawn a quarter beyond the smallest and largest size (log scale)
 FIGURE_SIZE = (7.0, 5.4)  # inches: taller than the default, for the legend below the axes
 COLOURS = {"a": style.METHODS[0], "b": style.METHODS[1], "ceiling": style.CEILING,
            "plateau": style.METHODS[4]}
@@ -45,7 +46,7 @@ def plot_family(family, ax=None, *, coefficients=None):
         raise InputError(f"no line of {missing[0]} in this family (no coefficients at 2 sizes)")
     sizes = [run.size for run in family.runs] + [p.size for p in family.size_predictions]
     low, high = min(sizes), max(sizes)
-    grid = np.geomspace(low / 1.25, high * 1.25, GRID_POINTS)
+    grid = np.geomspace(low / SIZE_REACH, high * SIZE_REACH, GRID_POINTS)
     level = style.level(family.confidence)
     for name in coefficients:
         _coefficient(ax, family, name, grid, level)

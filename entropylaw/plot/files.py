@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import InputError
 
 FORMATS = ("png", "svg", "pdf")
-PNG_DPI = 150
+PNG_DPI = 150  # sharp on a screen and in a notebook; print wants the svg or pdf
 
 # Text stays text (searchable, editable) and files carry no timestamp, so they are reproducible.
 _SETTINGS = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "entropylaw"}

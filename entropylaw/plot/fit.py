@@ -6,7 +6,13 @@ import numpy as np
 
 from . import _style as style
 
-GRID_POINTS = 200
+GRID_POINTS = 200  # points along the drawn law: a smooth curve at any figure size
+# on a log axis the law is drawn from a third of the lowest entropy to 1.3 times the highest, to
+# show where it heads; entropy is kept above SMALLEST_ENTROPY (nats), as a log axis needs
+LOG_REACH = (3.0, 1.3)
+SMALLEST_ENTROPY = 1e-6
+HEADROOM = 1.05  # on a linear axis: from H = 0 (the ceiling) to 5% beyond the highest entropy
+ZERO_MARGIN = 0.03  # room right of H = 0, as a share of the highest entropy, for the ceiling mark
 
 
 def plot_fit(fit, ax=None, *, log_entropy: bool = False):
@@ -22,9 +28,10 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
     data = fit.data
     low, high = fit.entropy_range
     if log_entropy:
-        grid = np.geomspace(max(low, 1e-6) / 3.0, high * 1.3, GRID_POINTS)
+        below, above = LOG_REACH
+        grid = np.geomspace(max(low, SMALLEST_ENTROPY) / below, high * above, GRID_POINTS)
     else:
-        grid = np.linspace(0.0, high * 1.05, GRID_POINTS)
+        grid = np.linspace(0.0, high * HEADROOM, GRID_POINTS)
     mean = fit.predict(grid, kind="mean")
     measurement = fit.predict(grid, kind="observation")
     as_percent = style.is_fraction(data.reward)
@@ -50,7 +57,7 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
         ax.set_xlim(grid[-1], grid[0])
         ax.set_xlabel("policy entropy H (nats, log scale), falling as training proceeds")
     else:
-        ax.set_xlim(grid[-1], -0.03 * high)
+        ax.set_xlim(grid[-1], -ZERO_MARGIN * high)
         ax.set_xlabel("policy entropy H (nats), falling as training proceeds")
     if as_percent:
         style.clamp_accuracy(ax, data.reward, *([fit.ceiling.estimate] if applies else []))

@@ -9,6 +9,7 @@ import numpy as np
 from . import _style as style
 
 WINDOW = "#e8eef6"  # shading of the fit window
+SCIENTIFIC_FROM = 1e6  # a step this large is written as 1.2e+06, not with 7 digits
 
 
 def plot_forecast(forecast, ax=None):
@@ -111,7 +112,7 @@ def _margin(ax, margin, show, as_percent: bool, *, end: float) -> None:
     if margin.step <= end:
         ax.axvline(margin.step, color=style.CEILING, linestyle=":", linewidth=1.2, label=label)
     else:
-        shown = f"{step:,}" if step < 1e6 else f"{step:.1e}"
+        shown = f"{step:,}" if step < SCIENTIFIC_FROM else f"{step:.1e}"
         ax.plot([], [], color=style.CEILING, linestyle=":",
                 label=f"within {amount} of the ceiling from step ~{shown} (off the axis)")
 

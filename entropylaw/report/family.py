@@ -6,8 +6,9 @@ import math
 
 from . import interval, notices, percent
 
-COLUMN = 25
-KIND = 12
+COLUMN = 25  # characters of a value column: an estimate and its interval, "55.2% [53.5%, 56.6%]"
+KIND = 12  # characters of the plateau-kind column: its longest word, "last_level", and a gap
+MIN_NAME_WIDTH = 8  # the run column is at least this wide, so its heading sits over it
 
 
 def format_family(fit) -> str:
@@ -37,7 +38,7 @@ def format_family(fit) -> str:
                      f"a, b and the ceiling are not meaningful for this family: read the plateau")
     names = short_names([run.source for run in fit.runs],
                         [run.model or f"{run.size:g}B" for run in fit.runs])
-    width = max(8, max(len(name) for name in names) + 2)
+    width = max(MIN_NAME_WIDTH, max(len(name) for name in names) + 2)
     columns = ["plateau", "kind"] + (["a", "b", "ceiling"] if has_lines else [])
     lines += ["", f"  {'run':<{width}}{'size':>8}  " + _header(columns)]
     for name, run in zip(names, fit.runs, strict=True):

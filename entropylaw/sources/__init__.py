@@ -17,7 +17,7 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .._text import clean, listing
+from .._text import MESSAGE_LIMIT, clean, listing
 from ..errors import InputError
 from ..keys import ROW_STEP
 from ..results import Notice
@@ -28,6 +28,8 @@ __all__ = ["FORMATS", "READERS", "ROW_STEP", "KeySeries", "Log", "Reader", "buil
 
 # A file's format is told from a prefix of this many bytes at most, never the whole file.
 SNIFF_BYTES = 64 * 1024
+RUNS_NAMED = 10  # runs named in the error for a source holding several: enough to pick one
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every sqlite database file
 _OPTION_NAMES = ("step_key", "wanted", "tracking_uri")
 
 
@@ -233,10 +235,16 @@ def read_log(source, *, step_key: str | None = None, wanted=(),
                        tracking_uri=tracking_uri)
     if reader.name == "csv":
         _check_csv_header(Path(str(source)))
+    return _safe(reader.read_one(single_run(source, tracking_uri=tracking_uri), **options))
+
+
+def single_run(source, *, tracking_uri: str | None = None) -> str:
+    """The one run ``source`` holds; a source holding several is an error naming them."""
     runs = find_runs(source, tracking_uri=tracking_uri)
     if len(runs) > 1:
-        raise InputError(f"{source}: holds {len(runs)} runs; name one: {listing(runs, 10)}")
-    return _safe(reader.read_one(runs[0], **options))
+        raise InputError(f"{source}: holds {len(runs)} runs; name one: "
+                         f"{listing(runs, RUNS_NAMED)}")
+    return runs[0]
 
 
 def find_runs(source, *, tracking_uri: str | None = None) -> list[str]:
@@ -265,7 +273,7 @@ def _options(reader: Reader, source, **given) -> dict:
 
 def _safe(log: Log) -> Log:
     """The Log with its notes made safe to echo (a reader may quote its input in them)."""
-    notes = tuple(Notice(n.code, clean(n.message, 600)) for n in log.notes)
+    notes = tuple(Notice(n.code, clean(n.message, MESSAGE_LIMIT)) for n in log.notes)
     return replace(log, notes=notes) if notes != log.notes else log
 
 
@@ -280,8 +288,8 @@ def _check_mlflow_store(tracking_uri: str | None) -> None:
     elif uri.startswith("sqlite:///"):
         path = Path(uri[len("sqlite:///"):])
         with path.open("rb") as handle:
-            header = handle.read(16)
+            header = handle.read(len(SQLITE_HEADER))
         if not header:
             raise InputError(f"{uri}: the file is empty, not an MLflow store")
-        if header != b"SQLite format 3\x00":
+        if header != SQLITE_HEADER:
             raise InputError(f"{uri}: not a sqlite database, so not an MLflow store")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import keys as keymod
-from .._text import listing, plural
+from .._text import FEW, listing, plural
 from ..errors import InputError
 from ..results import Notice
 from .log import Log
@@ -77,7 +77,7 @@ def write_csv(log: Log, path, *, keys=None) -> Export:
         notes.append(Notice("formula_escaped",
                             f"{plural(len(escaped), 'column name')} began with =, +, -, @ or a "
                             f"control character, which a spreadsheet runs as a formula: written "
-                            f"with a leading ' ({listing(escaped, 5)})"))
+                            f"with a leading ' ({listing(escaped, FEW)})"))
     target = str(path)
     with _open(target) as handle:
         writer = csv.writer(handle, lineterminator="\n")

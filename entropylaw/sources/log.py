@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._text import few, plural
+from .._text import EXAMPLES, few, plural
 from ..results import Notice
 
 
@@ -92,13 +92,14 @@ def build_log(
     if unsorted:
         notes.append(Notice("unsorted_steps",
                             f"{plural(len(unsorted), 'key')} had steps out of order "
-                            f"({few(unsorted, 3)}): sorted by step"))
+                            f"({few(unsorted, EXAMPLES)}): sorted by step"))
     if duplicates:
         total = sum(duplicates.values())
         notes.append(Notice(
             "duplicate_steps",
-            f"{plural(len(duplicates), 'key')} ({few(duplicates, 3)}) logged a step more than "
-            f"once: kept the last value of each step, dropped {plural(total, 'earlier value')}",
+            f"{plural(len(duplicates), 'key')} ({few(duplicates, EXAMPLES)}) logged a step more "
+            f"than once: kept the last value of each step, dropped "
+            f"{plural(total, 'earlier value')}",
         ))
     return Log(source, series, tuple(notes), dict(metadata or {}), step_key)
 

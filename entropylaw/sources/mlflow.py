@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from .._text import listing, plural
+from .._text import EXAMPLES, listing, plural
 from ..errors import InputError, require
 from ..results import Notice
 from .log import Log
@@ -215,9 +215,10 @@ class MlflowTail(Tail):
         notes = [Notice("read_metrics", f"read {plural(columns.count, 'point')} of "
                                         f"{plural(len(columns.data), 'metric')} from {self.uri}")]
         if self.renamed:
+            renamed = listing(self.renamed, EXAMPLES)
             notes.append(Notice("at_keys",
                                 f"read '_at_' as '@' in {plural(len(self.renamed), 'key')} "
-                                f"(verl rewrites '@' for MLflow): {listing(self.renamed, 3)}"))
+                                f"(verl rewrites '@' for MLflow): {renamed}"))
         notes += self.notices()
         return log_from(self.source, columns, keys, notes, self.metadata or {}, "step")
 

@@ -166,16 +166,11 @@ def follow(source, **options) -> Tail:
     """A Tail for ``source`` (any form :func:`entropylaw.sources.detect_format` knows that can
     grow: a verl log or JSONL file, a W&B offline run, a TensorBoard run, an MLflow run)."""
     from ..errors import InputError
-    from . import FORMATS, detect_format, find_runs
+    from . import FORMATS, detect_format, single_run
 
     kind = detect_format(source)
     tracking_uri = options.get("tracking_uri")
-    runs = find_runs(source, tracking_uri=tracking_uri)
-    if len(runs) > 1:
-        from .._text import listing
-
-        raise InputError(f"{source}: holds {len(runs)} runs; name one: {listing(runs, 10)}")
-    run = runs[0]
+    run = single_run(source, tracking_uri=tracking_uri)
     if kind in ("verl-log", "verl-jsonl"):
         from .verl import ConsoleTail, JsonlTail
 

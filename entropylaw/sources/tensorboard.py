@@ -20,8 +20,8 @@ from .log import Log
 from .tail import Columns, FileTail, StepWatch, Tail, log_from
 
 _EVENT_MARK = "tfevents"
-_HEADER = struct.Struct("<QI")
-_CRC = struct.Struct("<I")
+_HEADER = struct.Struct("<QI")  # a record: its length, the length's masked CRC ...
+_CRC = struct.Struct("<I")  # ... the data, and the data's masked CRC
 
 
 def event_files(path: Path) -> list[Path]:
@@ -186,16 +186,16 @@ class _EventFile(FileTail):
                 self.stop = _Stop(where, base + size, "the file ends inside a record header")
                 break
             length, length_crc = _HEADER.unpack_from(data, position)
-            if masked_crc32c(data[position:position + 8]) != length_crc:
+            if masked_crc32c(data[position:position + _HEADER.size - _CRC.size]) != length_crc:
                 self.stop = _Stop(where, base + size, "a record length fails its checksum")
                 break
             start = position + _HEADER.size
-            end = start + length + 4
+            end = start + length + _CRC.size
             if end > size:
                 self.stop = _Stop(where, base + size, "the file ends inside a record")
                 break
-            payload = data[start:end - 4]
-            if masked_crc32c(payload) != _CRC.unpack_from(data, end - 4)[0]:
+            payload = data[start:end - _CRC.size]
+            if masked_crc32c(payload) != _CRC.unpack_from(data, end - _CRC.size)[0]:
                 self.stop = _Stop(where, base + size, "a record fails its checksum")
                 break
             event = self.run.pb.Event()

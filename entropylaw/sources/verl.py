@@ -24,6 +24,7 @@ _STEP = re.compile(r"(?<![\w/.-])step:\s*(\d+)(?:\s+-\s+(.*))?$")
 _WRAPPED = re.compile(r"^(?:np\.|numpy\.)?[A-Za-z_]\w*\((.*)\)$")
 _WORDS = {"true": 1.0, "false": 0.0, "np.true_": 1.0, "np.false_": 0.0}
 
+BLOCK_BYTES = 1 << 16  # read at a time when looking for anything but blank space
 # Enough to recognise a console log: a step item followed by a key:value item.
 CONSOLE_SIGNATURE = re.compile(rb"(?<![\w/.-])step:\s*\d+ - [^\s:][^:\n]*:")
 
@@ -297,7 +298,7 @@ def _checked(path: Path) -> Path:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with path.open("rb") as handle:
-        while block := handle.read(1 << 16):
+        while block := handle.read(BLOCK_BYTES):
             if block.strip():
                 return path
     raise InputError(f"{path}: the file is empty")

@@ -16,8 +16,8 @@ import zlib
 from dataclasses import dataclass
 
 HEADER = b":W&B" + struct.pack("<HB", 0xBEE1, 0)
-BLOCK = 32 * 1024
-CHUNK_HEADER = 7
+BLOCK = 32 * 1024  # the LevelDB log format W&B writes: records in blocks of 32 KiB ...
+CHUNK_HEADER = 7  # ... each chunk behind a 7-byte header (CRC, length, type)
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 _CHUNK = struct.Struct("<IHB")
 

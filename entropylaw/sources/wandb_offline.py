@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._text import few, listing, plural
+from .._text import EXAMPLES, few, listing, plural
 from ..errors import InputError, require
 from ..keys import ROW_STEP
 from ..results import Notice
@@ -243,7 +243,7 @@ class _Reader:
         if self.no_step:
             notes.append(Notice("values_without_step",
                                 f"skipped {plural(sum(self.no_step.values()), 'value')} logged in "
-                                f"rows without their step axis ({few(self.no_step, 3)})"))
+                                f"rows without their step axis ({few(self.no_step, EXAMPLES)})"))
         if self.fractional:
             notes.append(Notice("fractional_steps",
                                 f"skipped {plural(sum(self.fractional.values()), 'value')} whose "

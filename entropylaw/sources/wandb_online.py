@@ -33,9 +33,11 @@ from .network import check_reachable
 
 PREFIX = "wandb:"
 ENDED = {"finished", "crashed", "failed", "killed", "preempted"}
-MAX_RETRIES = 6
+MAX_RETRIES = 6  # rate-limited answers retried, waiting as each asks, before giving up
+RATE_LIMITED = 429  # HTTP status: Too Many Requests
+LONGEST_WAIT = 300.0  # seconds: no one wait is longer, whatever reset the server asks for
 API_TIMEOUT = 30  # seconds per request, once the server is known to answer
-PAGE_SIZE = 1000
+PAGE_SIZE = 1000  # history rows asked for per request
 _URL = re.compile(r"^https?://(?:[\w.-]+)/")
 
 
@@ -212,7 +214,7 @@ def _retrying(call):
 def _wait_or_raise(exc: Exception, attempt: int, where: str) -> None:
     """Sleep as a 429 answer's ``RateLimit-Reset`` asks; raise anything else as an InputError."""
     response = _response(exc)
-    if response is None or response.status_code != 429:
+    if response is None or response.status_code != RATE_LIMITED:
         raise InputError(f"{where}: {_first_line(exc)}") from None
     if attempt == MAX_RETRIES:
         raise InputError(f"{where}: still rate-limited (HTTP 429) after "
@@ -222,7 +224,7 @@ def _wait_or_raise(exc: Exception, attempt: int, where: str) -> None:
         delay = max(float(reset), 0.0)
     except (TypeError, ValueError):
         delay = 2.0 ** attempt
-    sleep(min(delay, 300.0))
+    sleep(min(delay, LONGEST_WAIT))
 
 
 def sleep(seconds: float) -> None:
