@@ -19,6 +19,8 @@ POWER_EXPONENTS = np.geomspace(0.01, 5.0, 200)
 SIGMOID_ASYMPTOTES = 81
 SIGMOID_MIDPOINTS = np.geomspace(1e-2, 1e2, 61)  # times the window's last step
 SIGMOID_EXPONENTS = np.geomspace(0.1, 10.0, 41)
+N_PARAMETERS = 3  # each curve fits three numbers (the sigmoid: asymptote, midpoint, exponent)
+MIN_POINTS = N_PARAMETERS + 1  # one degree of freedom left for the band
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +36,7 @@ class Curve:
 def power_law(steps, reward, targets, *, confidence: float, limit: float = 1.0) -> Curve:
     """``R = A - D step^-B`` by least squares: B on a grid, A and D in closed form for each,
     A at most ``limit``. Points at step 0 are left out (the curve is undefined there)."""
-    steps, reward = _checked(steps, reward, 4, "the power-law baseline", positive=True)
+    steps, reward = _checked(steps, reward, MIN_POINTS, "the power-law baseline", positive=True)
     z = steps[None, :] ** -POWER_EXPONENTS[:, None]
     # A straight line in z for every exponent at once: the vectorised special case of
     # law.linear.line_map (a loop over 200 exponents would cost 200 solves).
@@ -51,7 +53,8 @@ def power_law(steps, reward, targets, *, confidence: float, limit: float = 1.0) 
     target_design = np.column_stack([np.ones(len(targets)),
                                      np.asarray(targets, dtype=float) ** -POWER_EXPONENTS[best]])
     point = target_design @ np.array([asymptote[best], slope[best]])
-    return _banded(point, design, target_design, rss[best], 3, confidence, asymptote[best])
+    return _banded(point, design, target_design, rss[best], N_PARAMETERS, confidence,
+                   asymptote[best])
 
 
 def sigmoid(steps, reward, targets, *, confidence: float, start: float,
@@ -59,7 +62,7 @@ def sigmoid(steps, reward, targets, *, confidence: float, start: float,
     """ScaleRL's curve in steps, ``R = start + (A - start) / (1 + (C_mid / step)^B)``, fitted
     as ScaleRL fits compute curves: a grid over the asymptote A and the midpoint C_mid, the
     exponent B fitted (on a grid) at each; ``start`` is the accuracy before training."""
-    steps, reward = _checked(steps, reward, 4, "the sigmoid baseline")
+    steps, reward = _checked(steps, reward, MIN_POINTS, "the sigmoid baseline")
     span = max(float(steps.max()), 1.0)
     low = min(start, float(reward.min()))
     asymptotes = np.linspace(low, max(limit, float(reward.max())), SIGMOID_ASYMPTOTES)
@@ -75,7 +78,7 @@ def sigmoid(steps, reward, targets, *, confidence: float, start: float,
     design = _sigmoid_shape(steps, midpoint, exponent)[:, None]
     target_design = _sigmoid_shape(np.asarray(targets, dtype=float), midpoint, exponent)[:, None]
     point = start + (asymptote - start) * target_design[:, 0]
-    return _banded(point, design, target_design, rss, 3, confidence, asymptote)
+    return _banded(point, design, target_design, rss, N_PARAMETERS, confidence, asymptote)
 
 
 def _sigmoid_shape(steps, midpoint, exponent):

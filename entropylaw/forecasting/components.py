@@ -20,6 +20,7 @@ from ..law.linear import line_map
 from .prior import PRIOR, Prior
 
 TREND_POINTS = 4  # the trend's slope is that of the window's last 4 points
+MIN_TREND_POINTS = 3  # a slope and its uncertainty need at least one degree of freedom
 TAU_NODES = 9  # Gauss-Hermite nodes over the log of the trend's time scale
 
 
@@ -129,9 +130,9 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
     more often noise than a trend to extrapolate. How long a run keeps climbing is the least
     known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
-    log sd: the mean and sd are over it. None with fewer than 3 points.
+    log sd: the mean and sd are over it. None with fewer than MIN_TREND_POINTS points.
     """
-    if len(window) < 3:
+    if len(window) < MIN_TREND_POINTS:
         return None
     targets = np.asarray(targets, dtype=float)
     steps = window.steps[-TREND_POINTS:]

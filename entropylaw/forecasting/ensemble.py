@@ -22,6 +22,7 @@ from .prior import PRIOR, Prior
 
 LFO_POINTS = 3  # window points scored one step ahead
 MIN_LFO_FIT = 3  # points a model is fitted to before it is scored
+SD_FLOOR = 1e-6  # a forecast sd below this (accuracy) is rounding, not certainty
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,5 +125,5 @@ def _spread(mean, sd, own, count, rng, scale):
 
 
 def _log_density(value, mean, sd) -> float:
-    sd = max(float(sd), 1e-6)
+    sd = max(float(sd), SD_FLOOR)
     return -0.5 * ((value - mean) / sd) ** 2 - math.log(sd) - 0.5 * math.log(2.0 * math.pi)

@@ -35,6 +35,7 @@ from .scores import Metrics
 from .trajectory import Trajectory, fit_trajectory
 
 FAR_STEPS = 100  # crossings beyond 100x the fit window count as never
+LFO_LAW_POINTS = 4  # the law refitted for a leave-future-out score keeps 2 degrees of freedom
 MAX_TARGETS = 5000  # predictions one forecast may make
 LAW_DOES_NOT_HELP = ("nonpositive_a", "poor_fit")  # fit warnings that stop the 'law' protocol
 
@@ -440,7 +441,7 @@ def _law_maker(law: LawFit, prior: Prior):
     def make(head: models.Window, at) -> models.Component | None:
         step = int(at[0])
         use = steps < at[0]
-        if use.sum() < 4 or step not in entropy_at:
+        if use.sum() < LFO_LAW_POINTS or step not in entropy_at:
             return None
         try:
             line = fit_line(np.exp(law.data.entropy[use]), law.data.reward[use])

@@ -20,11 +20,16 @@ import numpy as np
 from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
 
-MIN_POINTS = 8
-MAX_BINS = 100
-SCALES_PER_DECADE = 20
-POWERS = np.geomspace(0.05, 20.0, 50)
-MAX_AUTOCORRELATION = 0.95
+MIN_POINTS = 8  # four parameters (floor, height, scale, power) and as many left for the noise
+MAX_BINS = 100  # the entropy series is averaged into at most this many bins of steps
+SCALES_PER_DECADE = 20  # grid of the time scale: 5% apart, finer than its uncertainty
+SCALE_RANGE = (0.1, 100.0)  # in steps, and times the window's span: from a near-power law to
+# a near-exponential well past the window
+POWERS = np.geomspace(0.05, 20.0, 50)  # exponents from a slow drift to a sharp exponential
+MAX_AUTOCORRELATION = 0.95  # caps the residuals' AR(1) inflation (1 / (1 - rho) diverges)
+N_PARAMETERS = 4  # floor, height, scale and power: the residual variance's lost degrees
+PINNED_FLOOR_VARIANCE = 1e-18  # a floor pinned at 0 has no variance; a tiny one keeps the
+# covariance positive definite
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,8 +93,9 @@ def fit_trajectory(steps, entropy) -> Trajectory:
                        f"entropy trajectory, got {int(keep.sum())}")
     steps, entropy = _binned(steps[keep], entropy[keep])
     span = max(float(steps.max()), 1.0)
-    decades = np.log10(100.0 * span) + 1.0
-    scales = np.geomspace(0.1, 100.0 * span, int(decades * SCALES_PER_DECADE) + 1)
+    low, high = SCALE_RANGE[0], SCALE_RANGE[1] * span
+    decades = np.log10(high / low)
+    scales = np.geomspace(low, high, int(decades * SCALES_PER_DECADE) + 1)
     scale, power = (grid.ravel() for grid in np.meshgrid(scales, POWERS))
     # shape = (1 + t / scale) ** -power, one log1p per scale and one exp per grid point
     logs = np.log1p(steps[None, :] / scales[:, None])  # (scales, n)
@@ -118,11 +124,11 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     loglik = -0.5 * n_effective * np.log(rss)
     weights = np.exp(loglik - loglik.max())
     weights /= weights.sum()
-    variance = rss / max(steps.size - 4, 1) * inflation
+    variance = rss / max(steps.size - N_PARAMETERS, 1) * inflation
     inverse = np.stack([np.stack([n11, -n01], axis=1),
                         np.stack([-n01, np.full_like(n01, n00)], axis=1)], axis=1)
     covariance = inverse / determinant[:, None, None] * variance[:, None, None]
-    covariance[negative] = np.array([[1e-18, 0.0], [0.0, 1.0]]) * (
+    covariance[negative] = np.array([[PINNED_FLOOR_VARIANCE, 0.0], [0.0, 1.0]]) * (
         variance[negative] / n11[negative])[:, None, None]
     return Trajectory(scale, power, coefficients, covariance, weights)
 

@@ -14,13 +14,15 @@ import numpy as np
 
 from .._text import listing
 from .entropy_noise import reliability, x_variance
+from .fitting import NARROW_ENTROPY
 
 MIN_POINTS = 6  # the fewest points on which the early-phase and residual checks can run
 # (an early phase found and left out counts: its test ran on the window that held it)
 SIGNIFICANCE = 0.05  # one-sided: share of the draws of a at or below 0 that fails the gate
 MIN_RELIABILITY = 0.8  # entropy noise may make up at most 20% of the spread of exp(H)
-NARROW_ENTROPY = 0.05  # nats: below this span the slope rests on too little contrast
 TREND_LEVEL = 0.01  # two-sided level of the test that time explains what entropy does not
+MAX_RHO = 0.95  # AR(1) correlation cap in the trend test's inflation (1 / (1 - rho) diverges)
+TREND_COEFFICIENTS = 3  # intercept, step and exp(H) in the time-trend regression
 
 REASONS = {
     "few_points": "too few validation points to check the law",
@@ -132,13 +134,13 @@ def _time_trend(fit) -> tuple[float, float]:
     design = np.column_stack([np.ones(n), steps - steps.mean(), fit.line.x])
     coefficients, *_ = np.linalg.lstsq(design, fit.line.y, rcond=None)
     leftover = fit.line.y - design @ coefficients
-    dof = n - 3
+    dof = n - TREND_COEFFICIENTS
     if dof < 1:
         return math.nan, math.nan
     variance = float(leftover @ leftover) / dof
     if not variance > 0 or not float(residuals @ residuals) > 0:
         return math.nan, math.nan
-    rho = min(max(fit.noise_autocorrelation, 0.0), 0.95)
+    rho = min(max(fit.noise_autocorrelation, 0.0), MAX_RHO)
     covariance = np.linalg.pinv(design.T @ design) * variance * (1.0 + rho) / (1.0 - rho)
     t = float(coefficients[1] / math.sqrt(covariance[1, 1])) if covariance[1, 1] > 0 else 0.0
     return t, 2.0 * float(student_t_sf(abs(t), dof))
