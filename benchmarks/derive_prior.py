@@ -138,6 +138,12 @@ def main() -> None:
               f"value {np.median(ratios):.3f}, max {ratios.max():.2f}, above 1.5: "
               f"{int((ratios > 1.5).sum())}, 90% band coverage "
               f"{coverage(rows, groups) * 100:.1f}%")
+    print("\nEvery candidate on all groups (score: lower is better; * the shipped prior):")
+    shipped = tuple(getattr(PRIOR, key) for key in POINT_GRID)
+    for key in sorted(points, key=lambda key: point_score(points[key], groups)):
+        mark = " *" if key == shipped else ""
+        print("    " + ", ".join(f"{n} {v:g}" for n, v in zip(POINT_GRID, key, strict=True))
+              + f": {point_score(points[key], groups):+.3f}{mark}")
     best, band = choose(groups)
     chosen = dict(zip(POINT_GRID, best, strict=True)) | dict(zip(BAND_GRID, band, strict=True))
     print("\nChosen on all runs (paste into entropylaw/forecasting/prior.py):")
