@@ -113,7 +113,7 @@ def main() -> None:
               f"{np.median([r['final_error'] for r in rows]) * 100:.2f} | "
               f"{covered * 100:.1f}% | {sum(r['outside_01'] for r in rows)} |")
     rows = results["default"]
-    print(f"\n| last value | {len(rows)} | "
+    print(f"| last value | {len(rows)} | "
           f"{np.median([r['last_value_rmse'] for r in rows]) * 100:.2f} "
           "| 1.00 | 1.00 | 0 | | | 0 |")
 
