@@ -148,6 +148,15 @@ def test_a_short_window_after_an_early_phase_counts_the_phase_toward_the_gate():
     assert alone.law.failed == ("few_points",) and alone.forecaster != "law"
 
 
+def test_the_gate_does_not_move_with_the_number_or_kind_of_draws():
+    run = simulate_run(noise_sd=0.01, noise_autocorrelation=0.5, seed=3)
+    gates = [entropylaw.fit(run, n_resamples=n, method=method, seed=0).gate
+             for n, method in ((500, "ar1"), (4000, "ar1"), (1000, "block"))]
+    p = [gate.evidence["residual_time_trend"]["p"] for gate in gates]
+    assert p[0] == p[1] == p[2] and 0 < p[0] < 1
+    assert gates[0].failed == gates[1].failed == gates[2].failed
+
+
 def test_keep_early_keeps_the_phase_and_warns():
     result = entropylaw.forecast(format_run(7), fit_fraction=0.15, keep_early=True,
                                  n_resamples=DRAWS, seed=0)

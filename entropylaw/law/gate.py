@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._text import listing
+from .autocorr import ar1_likelihood
 from .entropy_noise import reliability, x_variance
 from .fitting import NARROW_ENTROPY
 
@@ -140,10 +141,18 @@ def _time_trend(fit) -> tuple[float, float]:
     variance = float(leftover @ leftover) / dof
     if not variance > 0 or not float(residuals @ residuals) > 0:
         return math.nan, math.nan
-    rho = min(max(fit.noise_autocorrelation, 0.0), MAX_RHO)
+    rho = min(max(_correlation(fit), 0.0), MAX_RHO)
     covariance = np.linalg.pinv(design.T @ design) * variance * (1.0 + rho) / (1.0 - rho)
     t = float(coefficients[1] / math.sqrt(covariance[1, 1])) if covariance[1, 1] > 0 else 0.0
     return t, 2.0 * float(student_t_sf(abs(t), dof))
+
+
+def _correlation(fit) -> float:
+    """The validation noise's AR(1) correlation: the median of its restricted likelihood. The
+    fit's own figure is the median of its draws, which moves with their number and method; the
+    gate's verdict should not."""
+    likelihood = ar1_likelihood(fit.line.x, fit.line.y)
+    return float(likelihood.rho[np.searchsorted(np.cumsum(likelihood.weights), 0.5)])
 
 
 def _rank_correlation(x, y) -> float:
