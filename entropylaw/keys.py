@@ -43,6 +43,9 @@ ENTROPY_KEYS: tuple[EntropyKey, ...] = (
     EntropyKey("actor/entropy_loss", "verl <= 0.4.0"),
     EntropyKey("entropy", "TRL"),
     EntropyKey("train/entropy", "TRL (W&B/TensorBoard)"),
+    # TRL's PPO/RLOO trainers: the token mean of the policy's entropy. Their
+    # `objective/entropy` is summed over each sequence, not a per-token entropy.
+    EntropyKey("policy/entropy_avg", "TRL PPO/RLOO"),
     EntropyKey("critic/entropy/mean", "ROLL"),
     EntropyKey("entropy/all/mean", "prime-rl"),
     EntropyKey("policy/policy_entropy", "SkyRL"),

@@ -78,6 +78,20 @@ def test_fit_detects_trl_keys(tmp_path):
     assert (run.entropy_key, run.reward_key) == ("entropy", "eval_reward")
 
 
+def test_trl_ppo_entropy_is_the_token_mean_not_the_sequence_sum(tmp_path):
+    rng = np.random.default_rng(5)
+    history = []
+    for step in range(0, 41, 2):
+        entropy = 0.2 + 0.8 * np.exp(-step / 15) + 0.01 * rng.standard_normal()
+        history.append({"step": step, "policy/entropy_avg": entropy,
+                        "objective/entropy": 180.0 * entropy, "eval_accuracy":
+                        1.1 - 0.4 * np.exp(entropy) + 0.005 * rng.standard_normal()})
+    path = write_state(tmp_path, {"global_step": 40, "log_history": history})
+    run = entropylaw.read(path, reward_key="eval_accuracy")
+    assert run.entropy_key == "policy/entropy_avg"
+    assert entropylaw.fit(run, n_resamples=500, seed=0).a.contains(0.4)
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("{not json", r"state\.json: not valid JSON \("),
     ('{"global_step": 3}', r"state\.json: no 'log_history' list \(expected a Hugging Face "
