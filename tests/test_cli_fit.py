@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -33,6 +34,25 @@ def test_report_shows_percent_intervals_and_sections():
     assert "95% interval" in text
     assert "61 validation points, steps 0-300" in text
     assert "seed 0" in text
+
+
+def test_an_entropy_summed_over_each_sequence_gives_no_ceiling(tmp_path):
+    # TRL's `objective/entropy` is a sum over tokens: 30-150 "nats", which exp(H) cannot mean.
+    path = tmp_path / "summed.csv"
+    rows = ["step,objective/entropy,eval/acc"]
+    for step in range(0, 200, 10):
+        entropy = 0.2 + 0.8 * math.exp(-step / 50)
+        rows.append(f"{step},{150 * entropy:.3f},{1.1 - 0.4 * math.exp(entropy):.4f}")
+    path.write_text("\n".join(rows) + "\n")
+    result = invoke("fit", str(path), "--entropy-key", "objective/entropy",
+                    "--reward-key", "eval/acc", "--seed", "0", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["law"]["applies"] is False
+    assert report["law"]["failed"] == ["entropy_out_of_range"]
+    text = invoke("fit", str(path), "--entropy-key", "objective/entropy",
+                  "--reward-key", "eval/acc", "--seed", "0").output
+    assert "ceiling          -   not given" in text and "H = 0 " not in text
 
 
 def test_json_has_the_documented_schema_with_fractions():

@@ -349,3 +349,17 @@ def test_poor_fit_needs_both_low_r2_and_an_a_indistinguishable_from_zero():
     result = entropylaw.fit(entropy=entropy, reward=noisy, seed=0)
     assert result.r2 < 0.5 and result.a.lower > 0
     assert result.warnings == ()
+
+
+def test_a_ceiling_above_100_percent_is_not_given_as_an_accuracy():
+    # The law holds on these points, but b - a = 120%: no accuracy can reach it.
+    rng = np.random.default_rng(0)
+    entropy = np.linspace(1.0, 0.45, 30)
+    reward = -0.5 * np.exp(entropy) + 1.7 + 0.005 * rng.standard_normal(30)
+    result = entropylaw.fit(entropy=entropy, reward=reward, n_resamples=1000, seed=0)
+    assert result.gate.applies and result.ceiling.estimate > 1.15
+    assert result.stated_ceiling is None and result.to_dict()["ceiling"] is None
+    assert "not given: b - a = 119.9% is not an accuracy" in str(result)
+    # on a reward of another scale the ceiling keeps its units
+    scaled = entropylaw.fit(entropy=entropy, reward=40 * reward, n_resamples=1000, seed=0)
+    assert scaled.stated_ceiling.estimate == pytest.approx(40 * result.ceiling.estimate)

@@ -21,7 +21,7 @@ from ..arguments import check_confidence
 from ..errors import ArgumentError, FitError, InputError
 from ..law.early import find_early_phase
 from ..law.entropy_noise import relative_entropy_noise
-from ..law.fitting import LawFit, fit
+from ..law.fitting import LawFit, as_accuracy, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
 from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
@@ -481,10 +481,7 @@ def _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, 
             and law.line.a > 0:
         margin_result = _margin(law, law_parts.trajectory_rows, margin, cut, confidence)
     applies = gate is not None and gate.applies and "law" in weight
-    ceiling = None
-    if applies and 0.0 <= law.ceiling.estimate <= 1.0:
-        ceiling = replace(law.ceiling, lower=max(law.ceiling.lower, 0.0),
-                          upper=min(law.ceiling.upper, 1.0))
+    ceiling = as_accuracy(law.ceiling) if applies else None  # the forecast's own gate
     kind = {"law": "ceiling", "trend": "asymptote"}.get(chosen, "last_level")
     fit_warnings = () if law is None else law.warnings
     return Forecast(

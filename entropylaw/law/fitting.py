@@ -96,6 +96,15 @@ class LawFit(ResultMixin):
 
         return check_law(self)
 
+    @property
+    def stated_ceiling(self) -> Estimate | None:
+        """The ceiling as reports give it: only where the law applies; for a validation accuracy,
+        only an estimate in [0, 1], its interval cut to [0, 1] (an accuracy cannot lie outside).
+        A reward on another scale keeps its own units."""
+        if not self.gate.applies:
+            return None
+        return as_accuracy(self.ceiling) if _is_accuracy(self.data.reward) else self.ceiling
+
     def at(self, confidence: float) -> LawFit:
         """The same fit with intervals at another ``confidence`` (no new resampling)."""
         check_confidence(confidence)
@@ -168,7 +177,8 @@ class LawFit(ResultMixin):
             "entropy_range": [json_float(v) for v in self.entropy_range],
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),
-            "ceiling": self.ceiling.to_dict(),
+            # a ceiling from a law the data reject is not given (`law` says why)
+            "ceiling": None if (stated := self.stated_ceiling) is None else stated.to_dict(),
             "confidence": self.confidence,
             "interval_method": self.interval_method,
             "r2": json_float(self.r2),
@@ -194,7 +204,8 @@ class LawFit(ResultMixin):
         from ..report import interval, percent
 
         return [("a", percent(self.a.estimate)), ("b", percent(self.b.estimate)),
-                ("ceiling", f"{percent(self.ceiling.estimate)} {interval(self.ceiling)}"),
+                ("ceiling", "-" if (stated := self.stated_ceiling) is None
+                 else f"{percent(stated.estimate)} {interval(stated)}"),
                 ("n", str(self.n_points))]
 
     def __str__(self) -> str:
@@ -324,6 +335,14 @@ def _is_accuracy(reward) -> bool:
 
     return bool(reward.size) and reward.min() >= -ACCURACY_MARGIN and \
         reward.max() <= 1 + ACCURACY_MARGIN
+
+
+def as_accuracy(ceiling: Estimate) -> Estimate | None:
+    """A ceiling as an accuracy: None when its estimate lies outside [0, 1], else its interval
+    cut to [0, 1]."""
+    if not 0.0 <= ceiling.estimate <= 1.0:
+        return None
+    return replace(ceiling, lower=max(ceiling.lower, 0.0), upper=min(ceiling.upper, 1.0))
 
 
 # Per-token policy entropy of an LLM in RL lies well under this (most runs start below 2 nats);

@@ -15,7 +15,7 @@ import numpy as np
 from .._text import listing
 from .autocorr import ar1_likelihood
 from .entropy_noise import reliability, x_variance
-from .fitting import NARROW_ENTROPY
+from .fitting import MAX_PLAUSIBLE_ENTROPY, NARROW_ENTROPY
 
 MIN_POINTS = 6  # the fewest points on which the early-phase and residual checks can run
 # (an early phase found and left out counts: its test ran on the window that held it)
@@ -32,6 +32,8 @@ REASONS = {
     "narrow_entropy_range": "entropy barely moves against its own measurement noise",
     "residual_structure": "accuracy follows the step, not entropy (residuals trend in time)",
     "early_phase_untested": "a validation before training that the window is too short to test",
+    "entropy_out_of_range": f"the entropy is not a per-token entropy in nats (below 0 or above "
+                            f"{MAX_PLAUSIBLE_ENTROPY:g})",
 }
 
 
@@ -98,6 +100,9 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
         failed.append("residual_structure")
     if early_phase is not None and getattr(early_phase, "suspect_first", False):
         failed.append("early_phase_untested")
+    entropy = np.asarray(fit.data.entropy, dtype=float)
+    if entropy.size and (entropy.min() < 0 or entropy.max() > MAX_PLAUSIBLE_ENTROPY):
+        failed.append("entropy_out_of_range")
     return LawGate(not failed, _reason(failed, evidence, interventions), tuple(failed), evidence)
 
 

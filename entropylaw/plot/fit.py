@@ -48,9 +48,9 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
                   f"{show(abs(fit.a.estimate))} exp(H)")
     ax.scatter(data.entropy, data.reward, s=16, color=style.OBSERVED, zorder=3,
                label=f"validation points ({fit.n_points}, steps {fit.steps[0]}-{fit.steps[1]})")
-    applies = fit.gate.applies
-    if applies:  # a ceiling from a law the data reject is not drawn
-        _ceiling(ax, fit.ceiling, show, level, at_zero=not log_entropy)
+    stated = fit.stated_ceiling  # none from a law the data reject, nor outside [0, 1]
+    if stated is not None:
+        _ceiling(ax, stated, show, level, at_zero=not log_entropy)
 
     if log_entropy:
         style.log_axis(ax)
@@ -60,7 +60,7 @@ def plot_fit(fit, ax=None, *, log_entropy: bool = False):
         ax.set_xlim(grid[-1], -ZERO_MARGIN * high)
         ax.set_xlabel("policy entropy H (nats), falling as training proceeds")
     if as_percent:
-        style.clamp_accuracy(ax, data.reward, *([fit.ceiling.estimate] if applies else []))
+        style.clamp_accuracy(ax, data.reward, *([stated.estimate] if stated is not None else []))
     style.reward_axis(ax, "validation accuracy" if as_percent else "validation reward", as_percent)
     style.title(ax, style.run_name(fit.source, fit.model), _detail(fit), fit.warnings)
     style.finish(ax)

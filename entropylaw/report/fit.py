@@ -32,8 +32,9 @@ def format_fit(fit) -> str:
         + ("" if gate.applies else "; `entropylaw diagnose` says more"),
         f"  fit      R^2 {fit.r2:.3f}, RMSE {points(fit.rmse)}, residual lag-1 autocorrelation "
         f"{fit.residual_autocorrelation:.2f}, corr(a, b) {fit.ab_correlation:.2f}",
-        f"  H = 0    {math.exp(low) - 1:.3f} beyond the data in exp(H), {fit.extrapolation:.2f}x "
-        f"its observed range (lowest entropy {low:.3f} nats)",
+        *([f"  H = 0    {math.exp(low) - 1:.3f} beyond the data in exp(H), "
+           f"{fit.extrapolation:.2f}x its observed range (lowest entropy {low:.3f} nats)"]
+          if fit.stated_ceiling is not None else []),  # how far the ceiling reaches
         f"  noise    validation {points(fit.noise_sd)} (lag-1 correlation "
         f"{fit.noise_autocorrelation:.2f}); entropy {percent(fit.entropy_noise)} per logged value"
         + (f", slope corrected x{1 / fit.attenuation:.3f} for it" if fit.attenuation < 1 else ""),
@@ -53,7 +54,10 @@ def _describe(method: str) -> str:
 
 
 def _ceiling(fit, gate) -> str:
-    if not gate.applies:  # a ceiling from a law the data reject is not printed
-        return f"  {'ceiling':<9}{'-':>9}   not given: the law does not describe these points"
-    return (f"  {'ceiling':<9}{percent(fit.ceiling.estimate):>9}   {interval(fit.ceiling)}"
+    stated = fit.stated_ceiling
+    if stated is None:  # from a law the data reject, or not an accuracy: not printed
+        why = ("the law does not describe these points" if not gate.applies else
+               f"b - a = {percent(fit.ceiling.estimate)} is not an accuracy")
+        return f"  {'ceiling':<9}{'-':>9}   not given: {why}"
+    return (f"  {'ceiling':<9}{percent(stated.estimate):>9}   {interval(stated)}"
             "   accuracy at H = 0 (b - a)")
