@@ -147,6 +147,8 @@ def test_manifest_errors_name_the_line(tmp_path, text, message):
          "Error: 'example_logs/qwen2.5-7b_grpo_math.csv=7000000000': size is 7e+09: sizes are "
          "in billions"),
         (("missing.csv=1",), "Error: missing.csv: no such file or directory"),
+        ((MANIFEST,), f"Error: {MANIFEST} is a family manifest (a header naming its runs): "
+                      f"give it with --manifest {MANIFEST}"),
         (("--manifest", "nowhere.csv"), "Error: nowhere.csv: no such manifest file"),
         (("--manifest", MANIFEST, "--predict", "huge"),
          "Error: predicted size: unknown model 'huge'"),

@@ -50,8 +50,25 @@ def read_arguments(arguments, **read_options) -> list:
     runs = []
     for text in arguments:
         source, size, model = parse_run_argument(text)
+        if size is None and _is_manifest(source):
+            raise InputError(f"{source} is a family manifest (a header naming its runs): give it "
+                             f"with --manifest {source}")
         runs.append(read(source, model=model, model_size=size, **read_options))
     return runs
+
+
+def _is_manifest(source: str) -> bool:
+    """Whether ``source`` is a CSV file whose first line that is not a comment is a manifest's
+    header (only manifest columns, a 'source' among them)."""
+    path = Path(source)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        for text in handle:
+            if text.strip() and not text.lstrip().startswith("#"):
+                header = {name.strip().lower() for name in text.split(",")}
+                return "source" in header and header <= set(COLUMNS)
+    return False
 
 
 def read_manifest(path, **read_options) -> list:
