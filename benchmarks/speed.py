@@ -111,10 +111,18 @@ class Table:
         return "\n".join(lines)
 
 
-def whole_processes(table: Table, repeats: int) -> None:
+def whole_processes(table: Table, repeats: int, bytecode_cache: Path | None) -> None:
     print(f"Whole processes, CPU seconds, medians of {repeats} paired runs:")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    if bytecode_cache is not None:  # as installed: modules load from .pyc files, not source
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
+        print(f"  (bytecode cached in {bytecode_cache}, written by a first untimed run)")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        print("  (--no-bytecode-cache: modules not already compiled are compiled from source "
+              "in every run)")
     command = [sys.executable, "-m", "entropylaw.cli"]
     cases = [("`entropylaw fit` on the example CSV", ["fit", str(EXAMPLE)], 1.1),
              ("`entropylaw forecast --fit-fraction 0.15` on the example CSV",
@@ -126,6 +134,7 @@ def whole_processes(table: Table, repeats: int) -> None:
         print(f"  (backtest skipped: {REAL_LOGS} not found)")
     cases.append(("`entropylaw --help`", ["--help"], None))
     for what, arguments, goal in cases:
+        cpu_of([*command, *arguments], env)  # untimed: writes the bytecode cache
         ours, yardstick = paired(lambda a=arguments: cpu_of([*command, *a], env),
                                  lambda: cpu_of(YARDSTICK), repeats)
         table.add(what, ours, "`import numpy, pandas`", yardstick, goal)
@@ -271,13 +280,18 @@ def main() -> None:
                         help="run only this section (repeat for several)")
     parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
                         help="folder of the shared real logs (default: ../shared/real_logs)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="whole processes: compile entropylaw from source in every run "
+                             "(as with PYTHONDONTWRITEBYTECODE=1 on a source checkout) instead "
+                             "of loading .pyc files as an installed package does")
     args = parser.parse_args()
     REAL_LOGS = args.real_logs
     sections = set(args.only or SECTIONS) - ({"verl"} if args.skip_verl else set())
     table = Table()
-    if "whole" in sections:
-        whole_processes(table, args.repeats)
     with tempfile.TemporaryDirectory() as folder:
+        if "whole" in sections:
+            whole_processes(table, args.repeats,
+                            None if args.no_bytecode_cache else Path(folder) / "pycache")
         if "csv" in sections:
             csv_reader(table, Path(folder), args.repeats)
         if "verl" in sections:
