@@ -273,3 +273,10 @@ def test_header_names_are_kept_as_written(tmp_path):
     log = read_csv(path)
     assert {"1e3", "nan", "a,b", "007", "actor/entropy"} <= set(log.keys)
     assert log["007"].values.tolist() == [4.0, 4.0]
+
+
+def test_a_column_without_a_name_is_named_as_pandas_names_it(tmp_path):
+    path = write(tmp_path, "_step,,actor/entropy,val-core/m/acc/mean@1\n1,5,0.5,0.2\n2,6,0.4,0.3\n")
+    log = read_csv(path)
+    assert log.keys == ["Unnamed: 1", "actor/entropy", "val-core/m/acc/mean@1"]
+    assert log["Unnamed: 1"].values.tolist() == [5.0, 6.0]
