@@ -12,7 +12,9 @@ seconds drift. The goals (issue 14) and the table of the last run are in docs/sp
 
 1. Whole processes, against ``python -c "import numpy, pandas"``: ``entropylaw fit`` on the
    example CSV, ``forecast --fit-fraction 0.15``, ``backtest --reward-mean`` on the four shared
-   verl logs (skipped when ../shared/real_logs is absent).
+   verl logs (skipped when ../shared/real_logs is absent). entropylaw's modules load from
+   bytecode cached by an untimed first run, as an installed package's do (even where
+   PYTHONDONTWRITEBYTECODE is set); ``--no-bytecode-cache`` compiles them in every run.
 2. Readers, against what they stand on: the CSV reader against ``pandas.read_csv`` of the same
    file (30,000 and 300,000 rows); the verl reader against a plain regex parser (16 lines) on a
    100 MB log built from a real one, with the peak memory of each (in a fresh process).
