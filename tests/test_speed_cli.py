@@ -64,3 +64,16 @@ def test_console_entry_point_runs_one_command():
     assert result.returncode == 0, result.stderr
     assert result.stdout == whole.stdout
     assert '"ceiling"' in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["fit", "--help"], ["fit", str(EXAMPLE)],
+                                  ["fit", str(EXAMPLE), "--bogus"], ["fit", "missing.csv"]])
+def test_commands_import_neither_pydantic_nor_rich(args):
+    """typer 0.29 imports pydantic for every command (about 0.1 s); rich is typer's option."""
+    code = ("import sys\nfrom entropylaw.cli import run\ntry:\n    run(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'scipy'}),"
+            " file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
