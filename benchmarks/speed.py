@@ -12,7 +12,9 @@ seconds drift. The goals (issue 14) and the table of the last run are in docs/sp
 
 1. Whole processes, against ``python -c "import numpy, pandas"``: ``entropylaw fit`` on the
    example CSV, ``forecast --fit-fraction 0.15``, ``backtest --reward-mean`` on the four shared
-   verl logs (skipped when ../shared/real_logs is absent).
+   verl logs (skipped when ../shared/real_logs is absent). entropylaw's modules load from
+   bytecode cached by an untimed first run, as an installed package's do (even where
+   PYTHONDONTWRITEBYTECODE is set); ``--no-bytecode-cache`` compiles them in every run.
 2. Readers, against what they stand on: the CSV reader against ``pandas.read_csv`` of the same
    file (30,000 and 300,000 rows); the verl reader against a plain regex parser (16 lines) on a
    100 MB log built from a real one, with the peak memory of each (in a fresh process).
@@ -111,10 +113,18 @@ class Table:
         return "\n".join(lines)
 
 
-def whole_processes(table: Table, repeats: int) -> None:
+def whole_processes(table: Table, repeats: int, bytecode_cache: Path | None) -> None:
     print(f"Whole processes, CPU seconds, medians of {repeats} paired runs:")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    if bytecode_cache is not None:  # as installed: modules load from .pyc files, not source
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
+        print(f"  (bytecode cached in {bytecode_cache}, written by a first untimed run)")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        print("  (--no-bytecode-cache: modules not already compiled are compiled from source "
+              "in every run)")
     command = [sys.executable, "-m", "entropylaw.cli"]
     cases = [("`entropylaw fit` on the example CSV", ["fit", str(EXAMPLE)], 1.1),
              ("`entropylaw forecast --fit-fraction 0.15` on the example CSV",
@@ -125,9 +135,11 @@ def whole_processes(table: Table, repeats: int) -> None:
     else:
         print(f"  (backtest skipped: {REAL_LOGS} not found)")
     cases.append(("`entropylaw --help`", ["--help"], None))
+    cpu_of(YARDSTICK, env)  # the yardstick loads numpy and pandas as the commands do
     for what, arguments, goal in cases:
+        cpu_of([*command, *arguments], env)  # untimed: writes the bytecode cache
         ours, yardstick = paired(lambda a=arguments: cpu_of([*command, *a], env),
-                                 lambda: cpu_of(YARDSTICK), repeats)
+                                 lambda: cpu_of(YARDSTICK, env), repeats)
         table.add(what, ours, "`import numpy, pandas`", yardstick, goal)
 
 
@@ -271,13 +283,18 @@ def main() -> None:
                         help="run only this section (repeat for several)")
     parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
                         help="folder of the shared real logs (default: ../shared/real_logs)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="whole processes: compile entropylaw from source in every run "
+                             "(as with PYTHONDONTWRITEBYTECODE=1 on a source checkout) instead "
+                             "of loading .pyc files as an installed package does")
     args = parser.parse_args()
     REAL_LOGS = args.real_logs
     sections = set(args.only or SECTIONS) - ({"verl"} if args.skip_verl else set())
     table = Table()
-    if "whole" in sections:
-        whole_processes(table, args.repeats)
     with tempfile.TemporaryDirectory() as folder:
+        if "whole" in sections:
+            whole_processes(table, args.repeats,
+                            None if args.no_bytecode_cache else Path(folder) / "pycache")
         if "csv" in sections:
             csv_reader(table, Path(folder), args.repeats)
         if "verl" in sections:

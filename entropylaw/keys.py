@@ -53,10 +53,37 @@ ENTROPY_KEYS: tuple[EntropyKey, ...] = (
     EntropyKey("train/approx_entropy", "NeMo-RL", approximate=True),
 )
 
+_SPECIAL = frozenset("\\.^$*+?{}[]|()")
+
+
+def _literal_head(pattern: str) -> str:
+    """Plain text every match of ``pattern`` starts with: after ``^``, up to the first special
+    character (less the character before an optional quantifier); '' if there is none."""
+    if not pattern.startswith("^") or _top_level_bar(pattern):
+        return ""
+    head = pattern[1:]
+    end = next((i for i, char in enumerate(head) if char in _SPECIAL), len(head))
+    if end < len(head) and head[end] in "?*{":
+        end -= 1
+    return head[:max(end, 0)]
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth = 0
+    for i, char in enumerate(pattern):
+        if char in "()" and (i == 0 or pattern[i - 1] != "\\"):
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
 # Validation-accuracy keys: (pattern, framework, preference). Lower preference wins when a
-# run logs several kinds (verl logs both ``acc`` and ``reward`` under val-core).
-_REWARD_PATTERNS: tuple[tuple[re.Pattern, str, int], ...] = tuple(
-    (re.compile(pattern), framework, preference)
+# run logs several kinds (verl logs both ``acc`` and ``reward`` under val-core). Each pattern
+# is compiled on its first use (by ``re``'s cache), and tried only on keys that start with its
+# literal head: compiling all of them costs about 2 ms on every command.
+_REWARD_PATTERNS: tuple[tuple[str, str, str, int], ...] = tuple(
+    (_literal_head(pattern), pattern, framework, preference)
     for pattern, framework, preference in (
         (r"^val-core/.+/acc/mean(@|_at_)\d+$", "verl", 0),
         (r"^val-core/.+/(reward|score)/mean(@|_at_)\d+$", "verl", 1),
@@ -111,8 +138,8 @@ def entropy_candidates(keys) -> list[EntropyKey]:
 
 def reward_match(key: str) -> tuple[str, int] | None:
     """(framework, preference) when ``key`` looks like a validation-accuracy key."""
-    for pattern, framework, preference in _REWARD_PATTERNS:
-        if pattern.match(key):
+    for head, pattern, framework, preference in _REWARD_PATTERNS:
+        if key.startswith(head) and re.match(pattern, key):
             return framework, preference
     return None
 

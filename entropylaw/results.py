@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import math
 import os
 from dataclasses import dataclass
@@ -154,6 +153,8 @@ def _is_number(value) -> bool:
 def result_html(title: str, summary, warnings, report: str) -> str:
     """A result as HTML: its repr as caption, the summary table, warnings, and the text report
     folded away. Every text is escaped."""
+    import html  # here, not on every command's path (html.entities is a large table)
+
     table = summary.to_html(float_format=lambda v: f"{v:.4g}", na_rep="", border=0,
                             escape=True)
     parts = [f"<div><p><b>{html.escape(title)}</b></p>", table]

@@ -263,3 +263,20 @@ def test_nan_and_empty_stay_apart_in_a_column_pandas_parses_as_numbers(tmp_path)
     log = read_csv(path)
     assert log["val-core/math/acc/mean@1"].steps.tolist() == [0, 2]
     assert log["actor/entropy"].values.tolist() == [0.9, 0.8, 0.7, 0.6]
+
+
+def test_header_names_are_kept_as_written(tmp_path):
+    """Names that look like numbers or NaN words stay text, a padded one is stripped, and a
+    quoted one keeps its separator."""
+    path = write(tmp_path, '_step, 1e3 ,nan,"a,b",007,actor/entropy,val-core/m/acc/mean@1\n'
+                           "1,1,2,3,4,0.5,0.2\n2,1,2,3,4,0.4,0.3\n")
+    log = read_csv(path)
+    assert {"1e3", "nan", "a,b", "007", "actor/entropy"} <= set(log.keys)
+    assert log["007"].values.tolist() == [4.0, 4.0]
+
+
+def test_a_column_without_a_name_is_named_as_pandas_names_it(tmp_path):
+    path = write(tmp_path, "_step,,actor/entropy,val-core/m/acc/mean@1\n1,5,0.5,0.2\n2,6,0.4,0.3\n")
+    log = read_csv(path)
+    assert log.keys == ["Unnamed: 1", "actor/entropy", "val-core/m/acc/mean@1"]
+    assert log["Unnamed: 1"].values.tolist() == [5.0, 6.0]

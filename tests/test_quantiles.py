@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from entropylaw.quantiles import normal_quantile, student_t_quantile, student_t_sf
+from entropylaw.quantiles import (
+    normal_quantile,
+    student_t_below,
+    student_t_quantile,
+    student_t_sf,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,3 +78,49 @@ def test_the_t_tail_needs_no_scipy():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stdout.strip() == "False"
+
+
+def _cases(rng, n):
+    """(t, p, dof) around and far from the quantile: at it, an ulp or a hair either side."""
+    for _ in range(n):
+        dof = float(rng.choice([1, 2, 3, 4.5, 7, 10, 29, 30, 31, 100, 997, 1e4, 5e5, 2e6]))
+        if rng.uniform() < 0.5:
+            dof = float(rng.integers(1, 400))
+        p = float(rng.choice([1e-6, 1e-4, 0.01 / 17, 0.01 / 3, 0.01, 0.025, 0.05, 0.3, 0.5,
+                              0.7, 0.95, 0.99]))
+        quantile = student_t_quantile(p, dof)
+        yield quantile, p, dof
+        yield np.nextafter(quantile, -np.inf), p, dof
+        yield np.nextafter(quantile, np.inf), p, dof
+        yield quantile * (1 + 1e-11), p, dof
+        yield quantile * (1 - 1e-11), p, dof
+        yield quantile + float(rng.normal(scale=0.5)), p, dof
+        yield float(rng.normal(scale=5)), p, dof
+
+
+def test_student_t_below_answers_as_the_quantile_does():
+    rng = np.random.default_rng(3)
+    cases = list(_cases(rng, 600))
+    cases += [(np.nan, 0.05, 5), (np.inf, 0.05, 5), (-np.inf, 0.05, 5), (0.0, 0.5, 5),
+              (-1.0, 0.0, 5), (-1.0, 1.0, 5), (1.0, 0.05, np.inf), (-3.0, 0.05, 0),
+              (-3.0, np.nan, 4), (-40.0, 1e-12, 2), (3.0, 0.999, 1e7)]
+    answers = [student_t_below(t, p, dof) for t, p, dof in cases]
+    assert answers == [bool(t < student_t_quantile(p, dof)) for t, p, dof in cases]
+    assert 0.2 < np.mean(answers) < 0.8  # both answers are well represented
+
+
+def test_student_t_below_imports_no_scipy_away_from_the_quantile():
+    code = ("import sys; from entropylaw.quantiles import student_t_below; "
+            "answers = [student_t_below(t, p, 30) for t in (-4.0, -2.2, -2.0, 0.0, 3.0) "
+            "for p in (0.01 / 17, 0.05)]; print(answers, 'scipy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.strip().endswith("False")
+    answers = [bool(t < stats.t.ppf(p, 30)) for t in (-4.0, -2.2, -2.0, 0.0, 3.0)
+               for p in (0.01 / 17, 0.05)]
+    assert result.stdout.strip() == f"{answers} False"
+
+
+def test_student_t_tail_of_a_t_whose_square_underflows_is_one_half():
+    for t in (5e-324, -5e-324, 1e-160):
+        assert student_t_sf(t, 5) == 0.5 == stats.t.sf(t, 5)

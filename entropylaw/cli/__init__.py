@@ -7,6 +7,8 @@ exit code 1. Heavy modules are imported inside the commands so ``entropylaw --he
 
 from __future__ import annotations
 
+import copy
+import sys
 from typing import Annotated
 
 import typer
@@ -38,5 +40,23 @@ def main(
         raise typer.Exit(0)
 
 
-def run() -> None:  # pragma: no cover - console-script entry point
-    app(prog_name="entropylaw")
+def run(args: list[str] | None = None) -> None:
+    """The console-script entry point: run ``args`` (default: the command line's)."""
+    given = sys.argv[1:] if args is None else args
+    command_app(given[0] if given else "")(args=args, prog_name="entropylaw")
+
+
+def command_app(name: str) -> typer.Typer:
+    """``app`` with only the command ``name`` registered, or ``app`` itself when no command has
+    that name. typer builds the parser of every registered command before it looks at the
+    arguments (about 10 ms on each run); a command needs only its own."""
+    found = [info for info in app.registered_commands if _command_name(info) == name]
+    if not found:
+        return app
+    only = copy.copy(app)  # shares everything but the list of commands
+    only.registered_commands = found
+    return only
+
+
+def _command_name(info) -> str:
+    return info.name or info.callback.__name__.lower().replace("_", "-")  # as typer names it

@@ -149,17 +149,21 @@ def _read_table(path: Path, source: str, dialect: _Dialect):
     options = dict(sep=dialect.separator, decimal=dialect.decimal, keep_default_na=False,
                    na_values=[""], skipinitialspace=True)
     try:
-        header = pd.read_csv(path, header=None, nrows=1, dtype=str, **options)
-        table = pd.read_csv(path, low_memory=False, **options)
+        # The names as written, and numbered columns: pandas 3 builds text as pyarrow strings,
+        # which costs about 15 ms on first use in a process (on every command reading a CSV).
+        header = pd.read_csv(path, header=None, nrows=1, dtype=object, **options)
+        table = pd.read_csv(path, low_memory=False, header=0, names=range(header.shape[1]),
+                            **options)
+        if header.shape[1] != table.shape[1]:  # ragged rows: pandas' names are all there is
+            table = pd.read_csv(path, low_memory=False, **options)
+            return table, [str(column).strip() for column in table.columns]
     except pd.errors.EmptyDataError:
         raise InputError(f"{source}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, gzip.BadGzipFile,
             zlib.error) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{source}: not a readable CSV ({first_line})") from None
-    if header.shape[1] != table.shape[1]:  # ragged rows: pandas' names are all there is
-        return table, [str(column).strip() for column in table.columns]
-    names = [str(cell).strip() if isinstance(cell, str) else str(column).strip()
+    names = [str(cell).strip() if isinstance(cell, str) else f"Unnamed: {column}"  # as pandas
              for cell, column in zip(header.iloc[0], table.columns, strict=True)]
     return table, names
 

@@ -1,0 +1,79 @@
+"""The entry point builds only the command it runs, with the same results as the whole app."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from entropylaw.cli import app, command_app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_logs" / "qwen2.5-7b_grpo_math.csv"
+runner = CliRunner()
+
+
+def _names(typer_app) -> list[str]:
+    return [info.name or info.callback.__name__.replace("_", "-")
+            for info in typer_app.registered_commands]
+
+
+def test_command_app_keeps_only_the_named_command():
+    assert len(_names(app)) >= 8
+    for name in _names(app):
+        assert _names(command_app(name)) == [name]
+    assert command_app("import") is not app  # registered under a name of its own
+    assert len(app.registered_commands) == len(_names(app))  # the app itself is unchanged
+
+
+@pytest.mark.parametrize("first", ["", "--help", "--version", "fitt", "FIT", "-h"])
+def test_anything_but_a_command_name_runs_the_whole_app(first):
+    assert command_app(first) is app
+
+
+@pytest.mark.parametrize("args", [
+    ["fit", str(EXAMPLE), "--seed", "1", "--n-resamples", "200"],
+    ["fit", str(EXAMPLE), "--json", "--seed", "3", "--n-resamples", "200", "--method", "block"],
+    ["fit", "--help"],
+    ["fit"],
+    ["fit", str(EXAMPLE), "--bogus"],
+    ["fit", str(EXAMPLE), "--confidence", "2"],
+    ["fit", "missing.csv"],
+    ["keys", str(EXAMPLE)],
+    ["import", "--help"],
+    ["diagnose", str(EXAMPLE), "--seed", "0", "--n-resamples", "200"],
+])
+def test_one_command_app_gives_the_whole_apps_output(args):
+    whole = runner.invoke(app, args, prog_name="entropylaw")
+    one = runner.invoke(command_app(args[0]), args, prog_name="entropylaw")
+    assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+    assert whole.output  # each case prints something to compare
+
+
+def test_console_entry_point_runs_one_command():
+    result = subprocess.run([sys.executable, "-m", "entropylaw.cli", "fit", str(EXAMPLE),
+                             "--json", "--seed", "1", "--n-resamples", "200"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    whole = runner.invoke(app, ["fit", str(EXAMPLE), "--json", "--seed", "1",
+                                "--n-resamples", "200"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == whole.stdout
+    assert '"ceiling"' in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["fit", "--help"], ["fit", str(EXAMPLE)],
+                                  ["fit", str(EXAMPLE), "--bogus"], ["fit", "missing.csv"]])
+def test_commands_import_neither_pydantic_nor_rich(args):
+    """typer 0.29 imports pydantic for every command (about 0.1 s); rich is typer's option."""
+    code = ("import sys\nfrom entropylaw.cli import run\ntry:\n    run(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'scipy'}),"
+            " file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
