@@ -39,7 +39,7 @@ def find_early_phase(entropy, reward, *, entropy_noise: float = 0.0,
                      entropy_window: int = 1) -> EarlyPhase:
     """Detect a leading phase below the law in paired ``entropy``/``reward`` arrays (in step
     order); ``entropy_noise`` is the relative noise of one logged entropy value."""
-    from ..quantiles import student_t_quantile
+    from ..quantiles import student_t_below
 
     entropy = np.asarray(entropy, dtype=float)
     x = np.exp(entropy)
@@ -66,7 +66,7 @@ def find_early_phase(entropy, reward, *, entropy_noise: float = 0.0,
                                                       entropy_window) / variance)
         total = errors.sum() / np.sqrt(variance * covariance.sum())
         last = errors[-1] / np.sqrt(variance * covariance[-1, -1])
-        if (total < student_t_quantile(LEVEL / latest, dof)
-                and last < student_t_quantile(LAST_POINT_LEVEL, dof)):
+        if (student_t_below(total, LEVEL / latest, dof)
+                and student_t_below(last, LAST_POINT_LEVEL, dof)):
             return EarlyPhase(end, True, float(total))
     return EarlyPhase(0, True, np.nan)
