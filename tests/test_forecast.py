@@ -137,6 +137,7 @@ def test_a_short_window_after_an_early_phase_counts_the_phase_toward_the_gate():
     result = entropylaw.forecast(run, fit_fraction=0.15, n_resamples=DRAWS, seed=0)
     assert result.excluded_steps == (0, 15) and result.n_points == 5
     assert result.law.applies and result.forecaster == "law"
+    assert "too few points after the early phase to test for a trend" in result.law.reason
     assert result.metrics.rmse < 0.01 and result.ceiling.contains(0.8 - 0.3)
     # the same 5 points without the phase before them are too few to check
     window = run.until(90)

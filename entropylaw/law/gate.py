@@ -117,8 +117,14 @@ def _left_out(early_phase) -> int:
 def _reason(failed, evidence, interventions) -> str:
     if not failed:
         a = evidence["a"]
+        tested = evidence["residual_time_trend"]["p"] is not None
         text = (f"a = {a['estimate'] * 100:.1f}% > 0 with its interval above 0, entropy spans "
-                f"{evidence['entropy_span']:.3f} nats, no trend in time beyond entropy")
+                f"{evidence['entropy_span']:.3f} nats, "
+                + ("no trend in time beyond entropy" if tested
+                   else f"too few points after the early phase to test for a trend in time "
+                        f"({evidence['n_points']}; the test needs {MIN_POINTS})"
+                   if evidence["n_points"] < MIN_POINTS
+                   else "residuals too small to test for a trend in time"))
     else:
         text = "; ".join(REASONS[code] for code in failed)
     if interventions:
