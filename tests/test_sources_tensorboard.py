@@ -11,6 +11,7 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from entropylaw.errors import InputError, MissingDependencyError
 from entropylaw.sources import detect_format, find_runs, read_log
+from entropylaw.sources.tensorboard import TensorboardTail
 
 
 def write_events(folder, points, *, suffix=""):
@@ -81,8 +82,11 @@ def test_a_folder_of_runs(tmp_path):
     for name in ("run-a", "run-b"):
         write_events(tmp_path / name, [(1.0, 1, "actor/entropy", 0.5)])
     assert find_runs(tmp_path) == [str(tmp_path / "run-a"), str(tmp_path / "run-b")]
-    with pytest.raises(InputError, match=r"holds 2 runs; name one: .*run-a, .*run-b"):
+    with pytest.raises(InputError, match=r"holds 2 runs; name one: .*run-a, .*run-b") as read:
         read_log(tmp_path)
+    with pytest.raises(InputError) as followed:  # `watch` follows a run: the same message
+        TensorboardTail(tmp_path)
+    assert str(followed.value) == str(read.value)
     assert read_log(tmp_path / "run-b")["actor/entropy"].values.tolist() == [0.5]
 
 

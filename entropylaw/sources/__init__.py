@@ -17,18 +17,17 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .._text import MESSAGE_LIMIT, clean, listing
+from .._text import MESSAGE_LIMIT, clean
 from ..errors import InputError
 from ..keys import ROW_STEP
 from ..results import Notice
-from .log import KeySeries, Log, build_log
+from .log import KeySeries, Log, build_log, several_runs
 
 __all__ = ["FORMATS", "READERS", "ROW_STEP", "KeySeries", "Log", "Reader", "build_log",
            "detect_format", "find_runs", "read_log", "read_logs"]
 
 # A file's format is told from a prefix of this many bytes at most, never the whole file.
 SNIFF_BYTES = 64 * 1024
-RUNS_NAMED = 10  # runs named in the error for a source holding several: enough to pick one
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every sqlite database file
 _OPTION_NAMES = ("step_key", "wanted", "tracking_uri")
 
@@ -242,8 +241,7 @@ def single_run(source, *, tracking_uri: str | None = None) -> str:
     """The one run ``source`` holds; a source holding several is an error naming them."""
     runs = find_runs(source, tracking_uri=tracking_uri)
     if len(runs) > 1:
-        raise InputError(f"{source}: holds {len(runs)} runs; name one: "
-                         f"{listing(runs, RUNS_NAMED)}")
+        raise several_runs(source, runs)
     return runs[0]
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._text import EXAMPLES, few, plural
+from .._text import EXAMPLES, few, listing, plural
+from ..errors import InputError
 from ..results import Notice
 
 
@@ -123,3 +124,11 @@ def _integer_steps(steps: np.ndarray, source: str, key: str) -> np.ndarray:
         raise InputError(f"{source}: key '{key}' has a step that is not a whole number ({value:g})")
     return steps.astype(np.int64)
 
+
+RUNS_NAMED = 10  # runs named in the error for a source holding several: enough to pick one
+
+
+def several_runs(source, runs) -> InputError:
+    """The one error for a source that holds several runs where one is needed: it names them."""
+    return InputError(f"{source}: holds {len(runs)} runs; name one: "
+                      f"{listing([str(run) for run in runs], RUNS_NAMED)}")

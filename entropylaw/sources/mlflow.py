@@ -18,7 +18,7 @@ from pathlib import Path
 from .._text import EXAMPLES, listing, plural
 from ..errors import InputError, require
 from ..results import Notice
-from .log import Log
+from .log import Log, several_runs
 from .tail import Columns, Tail, log_from
 
 PREFIX = "mlflow:"
@@ -31,7 +31,7 @@ def read_mlflow(source: str, *, tracking_uri: str | None = None) -> Log:
     """Read every metric of one MLflow run."""
     runs = find_runs(source, tracking_uri=tracking_uri)
     if len(runs) > 1:
-        raise InputError(f"{source}: names {len(runs)} runs ({listing(runs)}); name one")
+        raise several_runs(source, runs)
     return _read_run(source, runs[0], resolve_uri(tracking_uri))
 
 
@@ -138,7 +138,7 @@ class MlflowTail(Tail):
         if address is None:
             runs = find_runs(source, tracking_uri=tracking_uri)
             if len(runs) > 1:
-                raise InputError(f"{source}: names {len(runs)} runs ({listing(runs)}); name one")
+                raise several_runs(source, runs)
             address = runs[0]
         self.run_id = address[len(PREFIX):]
         self.columns = Columns(ordered=True)

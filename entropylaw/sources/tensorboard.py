@@ -16,7 +16,7 @@ from pathlib import Path
 from .._text import listing, plural
 from ..errors import InputError, require
 from ..results import Notice
-from .log import Log
+from .log import Log, several_runs
 from .tail import Columns, FileTail, StepWatch, Tail, log_from
 
 _EVENT_MARK = "tfevents"
@@ -65,8 +65,7 @@ class TensorboardTail(Tail):
         if not runs:
             raise InputError(f"{path}: no TensorBoard event files (events.out.tfevents.*)")
         if len(runs) > 1:
-            names = ", ".join(str(run.relative_to(path)) for run in runs)
-            raise InputError(f"{path}: holds {len(runs)} runs ({names}); name one")
+            raise several_runs(path, runs)
         self.run = runs[0]
         self.pb = require("tensorboard.compat.proto.event_pb2", extra="tensorboard",
                           purpose="Reading TensorBoard event files")

@@ -23,7 +23,7 @@ from .._text import EXAMPLES, few, listing, plural
 from ..errors import InputError, require
 from ..keys import ROW_STEP
 from ..results import Notice
-from .log import Log, build_log
+from .log import Log, build_log, several_runs
 from .tail import FileTail, StepWatch
 from .wandb_file import HEADER, Stop, payloads
 
@@ -72,8 +72,7 @@ class WandbTail(FileTail):
         if not files:
             raise InputError(f"{path}: no W&B run file (run-<id>.wandb) in it or in its runs")
         if len(files) > 1:
-            runs = ", ".join(str(f.parent.relative_to(path)) for f in files)
-            raise InputError(f"{path}: holds {len(files)} W&B runs ({runs}); name one")
+            raise several_runs(path, [f.parent for f in files])
         super().__init__(files[0])
         self.source = str(path)
         self.step_key = step_key

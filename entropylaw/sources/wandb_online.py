@@ -28,7 +28,7 @@ from ..errors import InputError, require
 from ..keys import ROW_STEP
 from ..results import Notice
 from . import cache
-from .log import Log, build_log
+from .log import Log, build_log, several_runs
 from .network import check_reachable
 
 PREFIX = "wandb:"
@@ -97,8 +97,7 @@ def read_wandb_online(source: str, *, step_key: str | None = None) -> Log:
     """Read every numeric key of one run, in full; from the local cache when it has ended."""
     entity, project, run_id, _ = parse_address(source)
     if run_id is None:
-        runs = find_runs(source)
-        raise InputError(f"{source}: names {len(runs)} runs ({listing(runs)}); name one")
+        raise several_runs(source, find_runs(source))
     path = cache.cache_path("wandb", entity, project, f"{run_id}-{step_key or 'auto'}")
     cached = cache.load(path)
     if cached is not None:
