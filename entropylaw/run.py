@@ -73,13 +73,33 @@ class Pairs:
         return int(self.steps.size)
 
 
+# Loggers write entropy every k steps, so a validation falls at most k - 1 steps after the last
+# value; beyond this many logging intervals the entropy log has a gap, and the last value is stale.
+STALE_INTERVALS = 10
+
+
+def entropy_gap(entropy_steps, steps) -> np.ndarray:
+    """Whether each of ``steps`` comes more than STALE_INTERVALS entropy-logging intervals (the
+    median spacing of ``entropy_steps``) after the last entropy logged at or before it."""
+    entropy_steps = np.asarray(entropy_steps, dtype=float)
+    steps = np.asarray(steps, dtype=float)
+    if entropy_steps.size < 2:
+        return np.zeros(steps.size, dtype=bool)
+    spacing = np.diff(entropy_steps)
+    interval = float(np.median(spacing[spacing > 0])) if (spacing > 0).any() else 1.0
+    position = np.searchsorted(entropy_steps, steps, side="right") - 1
+    before = entropy_steps[np.maximum(position, 0)]
+    return (position >= 0) & (steps - before > STALE_INTERVALS * max(interval, 1.0))
+
+
 def pair(entropy: KeySeries, reward: KeySeries, *, entropy_window: int = 1) -> Pairs:
     """Pair each validation point with the entropy logged at its step.
 
     Where no entropy was logged at that step, the nearest earlier logged step is used; where none
     was logged before it (a validation before training), the first logged step after it, and the
-    notes say so. ``entropy_window`` = K > 1 takes the mean of the last K logged entropy values
-    up to that step. Non-finite values are left out and counted in the notes.
+    notes say so. A validation in a gap of the entropy log (see :func:`entropy_gap`) is left
+    out, and the notes say so. ``entropy_window`` = K > 1 takes the mean of the last K logged
+    entropy values up to that step. Non-finite values are left out and counted in the notes.
     """
     if entropy_window < 1:
         raise InputError(f"entropy_window must be a whole number >= 1, got {entropy_window}")
@@ -98,6 +118,14 @@ def pair(entropy: KeySeries, reward: KeySeries, *, entropy_window: int = 1) -> P
                             f"left out {plural(bad.size, 'non-finite validation value')} "
                             f"(steps {few(bad)})"))
     r_steps, r_values = reward.steps[finite_r], reward.values[finite_r]
+    stale = entropy_gap(h_steps, r_steps)
+    if stale.any():
+        notes.append(Notice("entropy_gap",
+                            f"left out {plural(stale.sum(), 'validation point')} "
+                            f"({'step' if stale.sum() == 1 else 'steps'} {few(r_steps[stale])}):"
+                            f" no entropy logged within {STALE_INTERVALS} logging intervals "
+                            f"before (a gap in the entropy log)"))
+        r_steps, r_values = r_steps[~stale], r_values[~stale]
     if h_steps.size == 0:
         if not len(entropy):
             raise InputError(f"entropy key '{entropy.key}' has no values logged at or before the "

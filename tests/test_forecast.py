@@ -7,6 +7,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import entropylaw
@@ -156,6 +157,33 @@ def test_the_gate_does_not_move_with_the_number_or_kind_of_draws():
     p = [gate.evidence["residual_time_trend"]["p"] for gate in gates]
     assert p[0] == p[1] == p[2] and 0 < p[0] < 1
     assert gates[0].failed == gates[1].failed == gates[2].failed
+
+
+def test_a_window_of_one_value_is_not_a_law_however_the_rounding_falls():
+    # 0.999 at every validation: a and b come out as rounding, with a of either sign
+    steps = np.arange(400)
+    entropy = 0.8 * np.exp(-steps / 100) + 0.1
+    run = entropylaw.read(pd.DataFrame({"step": steps, "entropy": entropy, "acc": 0.999}),
+                          entropy="entropy", reward="acc")
+    for fraction in (0.05, 0.15, 0.5):
+        result = entropylaw.forecast(run, fit_fraction=fraction, n_resamples=500, seed=0)
+        assert "constant_reward" in result.law.failed and result.ceiling is None
+        assert result.forecaster == "last_value" and result.metrics.rmse < 1e-12
+
+
+def test_entropy_in_a_gap_of_the_log_is_forecast_not_carried_forward():
+    rng = np.random.default_rng(0)
+    steps = np.arange(400)
+    entropy = 0.8 * np.exp(-steps / 100) + 0.1
+    reward = 1.0 - 0.4 * np.exp(entropy) + 0.01 * rng.standard_normal(400)
+    logged = np.where((steps >= 50) & (steps < 300), np.nan, entropy)  # nothing in 50-299
+    run = entropylaw.read(pd.DataFrame({"step": steps, "entropy": logged, "acc": reward}),
+                          entropy="entropy", reward="acc")
+    result = entropylaw.forecast(run, fit_fraction=0.05, n_resamples=DRAWS, seed=0)
+    table = result.predictions.set_index("step")
+    assert not table.entropy_observed.loc[60:299].any() and table.entropy_observed.loc[300:].all()
+    # the value logged at step 49 (0.59 nats) is not carried 250 steps: that gave 17 points
+    assert result.metrics.rmse < 0.03 and result.metrics.coverage > 0.8
 
 
 def test_keep_early_keeps_the_phase_and_warns():

@@ -31,6 +31,18 @@ def test_validation_before_any_entropy_pairs_forward_and_says_so():
     assert "1 validation point (step 0) came before any logged entropy" in pairs.notes[0].message
 
 
+def test_a_validation_in_a_gap_of_the_entropy_log_is_left_out_and_said():
+    # entropy every step, then nothing from step 20 to 69: a validation at 50 is 31 intervals
+    # after the last value, one at 25 only 6 (within the 10 allowed)
+    steps = np.r_[np.arange(0, 20), np.arange(70, 100)]
+    entropy = series("actor/entropy", steps, 1.0 - steps / 200)
+    pairs = pair(entropy, series("r", [10, 25, 50, 80], [0.1, 0.2, 0.3, 0.4]))
+    assert pairs.steps.tolist() == [10, 25, 80] and pairs.entropy_steps.tolist() == [10, 19, 80]
+    assert [n.code for n in pairs.notes] == ["entropy_gap"]
+    assert "left out 1 validation point (step 50): no entropy logged within 10" in \
+        pairs.notes[0].message
+
+
 def test_trailing_window_means_the_last_k_logged_values():
     pairs = pair(ENTROPY, series("r", [1, 3, 6], [0.1, 0.2, 0.3]), entropy_window=3)
     assert pairs.entropy.tolist() == pytest.approx([0.9, (0.9 + 0.8 + 0.7) / 3,

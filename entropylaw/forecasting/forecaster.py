@@ -25,7 +25,7 @@ from ..law.fitting import LawFit, as_accuracy, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
 from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
-from ..run import Run, carry_notes, pair
+from ..run import Run, carry_notes, entropy_gap, pair
 from ..sources.log import KeySeries
 from . import components as models
 from .conditional import observation_draws, validation_spacing
@@ -600,7 +600,8 @@ def _observed(run: Run, targets) -> np.ndarray:
 def _entropy_at(run: Run, targets, entropy_window: int):
     """Logged entropy at each target (as the fit pairs it), and whether it was logged."""
     finite = run.entropy.steps[np.isfinite(run.entropy.values)]
-    observed = targets <= (finite[-1] if finite.size else -1)
+    # logged: up to the last entropy value, and not in a gap of the entropy log
+    observed = (targets <= (finite[-1] if finite.size else -1)) & ~entropy_gap(finite, targets)
     entropy = np.full(targets.size, np.nan)
     if observed.any():
         at = KeySeries("targets", targets[observed], np.zeros(int(observed.sum())))

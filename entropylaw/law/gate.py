@@ -32,6 +32,7 @@ REASONS = {
     "narrow_entropy_range": "entropy barely moves against its own measurement noise",
     "residual_structure": "accuracy follows the step, not entropy (residuals trend in time)",
     "early_phase_untested": "a validation before training that the window is too short to test",
+    "constant_reward": "the validation value does not vary: nothing for entropy to explain",
     "entropy_out_of_range": f"the entropy is not a per-token entropy in nats (below 0 or above "
                             f"{MAX_PLAUSIBLE_ENTROPY:g})",
 }
@@ -88,6 +89,8 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
         "interventions": list(interventions),
     }
     failed = []
+    if np.ptp(np.asarray(fit.data.reward, dtype=float)) == 0:  # a, b: rounding, not a law
+        failed.append("constant_reward")
     if n + _left_out(early_phase) < MIN_POINTS:
         failed.append("few_points")
     if line.a <= 0:
