@@ -101,6 +101,13 @@ _REWARD_PATTERNS: tuple[tuple[str, str, str, int], ...] = tuple(
         (r"^eval/.+/avg@\d+$", "prime-rl", 0),
         (r"^eval/(?!.*(step|loss|time|runtime|samples_per_second|steps_per_second|"
          r"len|length|entropy|std|min|max)).+$", "slime / generic eval", 3),
+        # Generic names (a Hugging Face Trainer's eval_ metrics, val/test prefixes): only keys
+        # that name an accuracy, a score or a reward, never a loss, a time or a spread.
+        (r"^eval_(?!.*(loss|time|runtime|per_second|len|length|entropy|std|min|max))"
+         r".*(acc|accuracy|score|reward|correct|pass).*$", "generic (eval_)", 3),
+        *((rf"^{prefix}[/_](?!.*(loss|time|len|length|entropy|std|min|max))"
+           r".*(acc|accuracy|score|reward|correct|pass).*$", "generic (val/test)", 3)
+          for prefix in ("val", "valid", "validation", "test", "evaluation")),
     )
 )
 

@@ -141,3 +141,17 @@ def test_carry_notes_puts_the_runs_notes_first_once():
     own = Notice("mine", "a result's own note")
     carried = carry_notes(run, (own, run.notes[0]), (own,))
     assert carried == (run.notes[0], own)
+
+
+@pytest.mark.parametrize(("key", "found"), [
+    ("eval_accuracy", True), ("val/acc", True), ("test/accuracy", True), ("valid_score", True),
+    ("eval_loss", False), ("val/loss", False), ("val/response_length/mean", False),
+    ("eval_reward_std", False), ("train/reward", False)])
+def test_generic_validation_names_are_found_and_losses_are_not(key, found):
+    log = build_log("x", {"actor/entropy": ([1, 2, 3], [0.9, 0.8, 0.7]),
+                          key: ([1, 2, 3], [0.1, 0.2, 0.3])})
+    if found:
+        assert select(log).reward_key == key
+    else:
+        with pytest.raises(InputError, match="no validation-accuracy key found"):
+            select(log)

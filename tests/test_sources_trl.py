@@ -87,8 +87,8 @@ def test_trl_ppo_entropy_is_the_token_mean_not_the_sequence_sum(tmp_path):
                         "objective/entropy": 180.0 * entropy, "eval_accuracy":
                         1.1 - 0.4 * np.exp(entropy) + 0.005 * rng.standard_normal()})
     path = write_state(tmp_path, {"global_step": 40, "log_history": history})
-    run = entropylaw.read(path, reward_key="eval_accuracy")
-    assert run.entropy_key == "policy/entropy_avg"
+    run = entropylaw.read(path)  # eval_accuracy: a Trainer's eval metric, found as a fallback
+    assert (run.entropy_key, run.reward_key) == ("policy/entropy_avg", "eval_accuracy")
     assert entropylaw.fit(run, n_resamples=500, seed=0).a.contains(0.4)
 
 
