@@ -137,10 +137,23 @@ def find_step_key(keys) -> str | None:
     return next((key for key in STEP_KEYS if key in present), None)
 
 
+# A fallback where no known key is logged: a key whose last part names a per-token entropy
+# (``rollout/entropy``, ``train/policy_entropy``, ``actor/entropy_mean``...). Sums over each
+# sequence (TRL's ``objective/entropy``) and spreads are not.
+GENERIC_ENTROPY = re.compile(r"^(?:.*/)?(?:policy_|mean_|token_)?entropy(?:_mean|_avg)?"
+                             r"(?:/mean)?$")
+NOT_ENTROPY = frozenset({"objective/entropy"})
+
+
 def entropy_candidates(keys) -> list[EntropyKey]:
-    """Known entropy keys present in ``keys``, most preferred first."""
+    """Known entropy keys present in ``keys``, most preferred first; else keys with a generic
+    entropy name, in their given order."""
     present = set(keys)
-    return [entry for entry in ENTROPY_KEYS if entry.key in present]
+    known = [entry for entry in ENTROPY_KEYS if entry.key in present]
+    if known:
+        return known
+    return [EntropyKey(key, "generic name") for key in keys
+            if key not in NOT_ENTROPY and GENERIC_ENTROPY.match(key)]
 
 
 def reward_match(key: str) -> tuple[str, int] | None:
@@ -182,6 +195,8 @@ def describe(key: str) -> KeyRole:
     entry = next((entry for entry in ENTROPY_KEYS if entry.key == key), None)
     if entry is not None:
         return KeyRole("entropy", entry.framework, entry.approximate)
+    if key not in NOT_ENTROPY and GENERIC_ENTROPY.match(key):
+        return KeyRole("entropy", "generic name")
     found = reward_match(key)
     if found is not None:
         return KeyRole("reward", found[0])

@@ -197,7 +197,8 @@ def _pick_entropy(log: Log, entropy_key: str | None, notes: list[Notice]) -> Key
     if not found:
         raise InputError(
             f"{log.source}: no entropy key found (looked for "
-            f"{', '.join(e.key for e in keymod.ENTROPY_KEYS)}); keys are: {listing(log.keys)}; "
+            f"{', '.join(e.key for e in keymod.ENTROPY_KEYS)}, or a key ending in 'entropy'); "
+            f"keys are: {listing(log.keys)}; "
             f"name one with --entropy-key"
         )
     chosen = found[0]

@@ -155,3 +155,21 @@ def test_generic_validation_names_are_found_and_losses_are_not(key, found):
     else:
         with pytest.raises(InputError, match="no validation-accuracy key found"):
             select(log)
+
+
+@pytest.mark.parametrize(("key", "found"), [
+    ("rollout/entropy", True), ("train/policy_entropy", True), ("actor/entropy_mean", True),
+    ("objective/entropy", False), ("entropy_coef", False), ("train/entropy_std", False)])
+def test_generic_entropy_names_are_a_fallback_and_sums_are_not(key, found):
+    log = build_log("x", {key: ([1, 2, 3], [0.9, 0.8, 0.7]),
+                          "val-core/d/acc/mean@1": ([1, 2, 3], [0.1, 0.2, 0.3])})
+    if found:
+        assert select(log).entropy_key == key
+    else:
+        with pytest.raises(InputError, match="no entropy key found"):
+            select(log)
+    # a known key wins over a generic one
+    both = build_log("x", {key: ([1, 2, 3], [0.9, 0.8, 0.7]),
+                           "actor/entropy": ([1, 2, 3], [0.5, 0.4, 0.3]),
+                           "val-core/d/acc/mean@1": ([1, 2, 3], [0.1, 0.2, 0.3])})
+    assert select(both).entropy_key == "actor/entropy"
