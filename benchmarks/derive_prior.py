@@ -17,7 +17,7 @@ numbers (drift, band scale) are then chosen to bring the pooled coverage of the 
 the other real runs closest to 90%. The last table is the prior chosen on all runs: paste it into
 prior.py.
 
-    python benchmarks/derive_prior.py            # about 3-6 minutes on 2 cores
+    python benchmarks/derive_prior.py            # about 15 s on 2 cores (minutes with --simulated-per-cell)
 """
 
 from __future__ import annotations
