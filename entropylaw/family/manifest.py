@@ -63,12 +63,18 @@ def _is_manifest(source: str) -> bool:
     path = Path(source)
     if path.suffix.lower() != ".csv" or not path.is_file():
         return False
-    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-        for text in handle:
-            if text.strip() and not text.lstrip().startswith("#"):
-                header = {name.strip().lower() for name in text.split(",")}
-                return "source" in header and header <= set(COLUMNS)
-    return False
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        first = next(_content_lines(handle), None)
+    if first is None:
+        return False
+    header = {name.strip().lower() for name in first[1].split(",")}
+    return "source" in header and header <= set(COLUMNS)
+
+
+def _content_lines(handle):
+    """(line number, text) of the lines that are neither blank nor a '#' comment."""
+    return ((number, text) for number, text in enumerate(handle, start=1)
+            if text.strip() and not text.lstrip().startswith("#"))
 
 
 def read_manifest(path, **read_options) -> list:
@@ -120,8 +126,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     import csv
 
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        lines = [(number, text) for number, text in enumerate(handle, start=1)
-                 if text.strip() and not text.lstrip().startswith("#")]
+        lines = list(_content_lines(handle))
     if not lines:
         raise InputError(f"{path}: the manifest is empty; expected a header such as "
                          f"'source,size' and one row per run")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -89,9 +90,10 @@ class LawFit(ResultMixin):
     def noise_autocorrelation(self) -> float:
         return float(np.median(self.draws.noise_autocorrelation))
 
-    @property
+    @cached_property
     def gate(self):
-        """The law gate on these points: does the law describe them (law/gate.py)?"""
+        """The law gate on these points: does the law describe them (law/gate.py)? Computed
+        once: reports, JSON and the ceiling all ask for it."""
         from .gate import check_law
 
         return check_law(self)
@@ -350,25 +352,35 @@ def as_accuracy(ceiling: Estimate) -> Estimate | None:
 MAX_PLAUSIBLE_ENTROPY = 5.0  # nats
 
 
+def constant(reward) -> bool:
+    """Whether every validation value is the same: nothing for entropy to explain."""
+    reward = np.asarray(reward, dtype=float)
+    return bool(reward.size) and np.ptp(reward) == 0
+
+
+def implausible_entropy(entropy) -> bool:
+    """Whether ``entropy`` cannot be a per-token policy entropy in nats (below 0 or above
+    MAX_PLAUSIBLE_ENTROPY)."""
+    entropy = np.asarray(entropy, dtype=float)
+    return bool(entropy.size) and (entropy.min() < 0 or entropy.max() > MAX_PLAUSIBLE_ENTROPY)
+
+
 def _degenerate(result: LawFit) -> list[Notice]:
     """Inputs the law cannot mean anything for, whatever numbers the fit returns."""
     warnings = []
     entropy, reward = result.data.entropy, result.data.reward
-    if reward.size and np.ptp(reward) == 0:
+    if constant(reward):
         warnings.append(Notice("constant_reward",
                                f"the validation value is {reward[0]:g} at every point: there is "
                                f"no variation for entropy to explain, so a, b and the ceiling "
                                f"say nothing"))
-    if entropy.size and entropy.min() < 0:
-        warnings.append(Notice("entropy_out_of_range",
-                               f"entropy goes below 0 (down to {entropy.min():.3g} nats), which "
-                               f"an entropy cannot: is the key a loss (-entropy) or shifted? The "
-                               f"ceiling at H = 0 is meaningless"))
-    elif entropy.size and entropy.max() > MAX_PLAUSIBLE_ENTROPY:
-        warnings.append(Notice("entropy_out_of_range",
-                               f"entropy reaches {entropy.max():.3g} nats, above "
-                               f"{MAX_PLAUSIBLE_ENTROPY:g}: implausible for a per-token policy "
-                               f"entropy (bits? summed over tokens? a loss?)"))
+    if implausible_entropy(entropy):
+        warnings.append(Notice("entropy_out_of_range", (
+            f"entropy goes below 0 (down to {entropy.min():.3g} nats), which an entropy cannot: "
+            f"is the key a loss (-entropy) or shifted? The ceiling at H = 0 is meaningless"
+            if entropy.min() < 0 else
+            f"entropy reaches {entropy.max():.3g} nats, above {MAX_PLAUSIBLE_ENTROPY:g}: "
+            f"implausible for a per-token policy entropy (bits? summed over tokens? a loss?)")))
     if reward.size and not _is_accuracy(reward):
         warnings.append(Notice("reward_not_accuracy",
                                f"the validation values run from {reward.min():g} to "

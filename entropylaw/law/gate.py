@@ -15,7 +15,7 @@ import numpy as np
 from .._text import listing
 from .autocorr import ar1_likelihood
 from .entropy_noise import reliability, x_variance
-from .fitting import MAX_PLAUSIBLE_ENTROPY, NARROW_ENTROPY
+from .fitting import MAX_PLAUSIBLE_ENTROPY, NARROW_ENTROPY, constant, implausible_entropy
 
 MIN_POINTS = 6  # the fewest points on which the early-phase and residual checks can run
 # (an early phase found and left out counts: its test ran on the window that held it)
@@ -89,7 +89,7 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
         "interventions": list(interventions),
     }
     failed = []
-    if np.ptp(np.asarray(fit.data.reward, dtype=float)) == 0:  # a, b: rounding, not a law
+    if constant(fit.data.reward):  # a and b are then rounding, not a law
         failed.append("constant_reward")
     if n + _left_out(early_phase) < MIN_POINTS:
         failed.append("few_points")
@@ -103,8 +103,7 @@ def check_law(fit, *, early_phase=None, interventions=()) -> LawGate:
         failed.append("residual_structure")
     if early_phase is not None and getattr(early_phase, "suspect_first", False):
         failed.append("early_phase_untested")
-    entropy = np.asarray(fit.data.entropy, dtype=float)
-    if entropy.size and (entropy.min() < 0 or entropy.max() > MAX_PLAUSIBLE_ENTROPY):
+    if implausible_entropy(fit.data.entropy):
         failed.append("entropy_out_of_range")
     return LawGate(not failed, _reason(failed, evidence, interventions), tuple(failed), evidence)
 
@@ -120,20 +119,24 @@ def _left_out(early_phase) -> int:
 def _reason(failed, evidence, interventions) -> str:
     if not failed:
         a = evidence["a"]
-        tested = evidence["residual_time_trend"]["p"] is not None
         text = (f"a = {a['estimate'] * 100:.1f}% > 0 with its interval above 0, entropy spans "
-                f"{evidence['entropy_span']:.3f} nats, "
-                + ("no trend in time beyond entropy" if tested
-                   else f"too few points after the early phase to test for a trend in time "
-                        f"({evidence['n_points']}; the test needs {MIN_POINTS})"
-                   if evidence["n_points"] < MIN_POINTS
-                   else "residuals too small to test for a trend in time"))
+                f"{evidence['entropy_span']:.3f} nats, {_trend_text(evidence)}")
     else:
         text = "; ".join(REASONS[code] for code in failed)
     if interventions:
         text += f" (the run states entropy interventions: {listing(interventions)}; the law " \
                 f"is not expected to hold under them)"
     return text
+
+
+def _trend_text(evidence) -> str:
+    """What the time-trend test said, or why it could not run."""
+    if evidence["residual_time_trend"]["p"] is not None:
+        return "no trend in time beyond entropy"
+    if evidence["n_points"] < MIN_POINTS:  # only an early phase counted brings it here
+        return (f"too few points after the early phase to test for a trend in time "
+                f"({evidence['n_points']}; the test needs {MIN_POINTS})")
+    return "residuals too small to test for a trend in time"
 
 
 def _time_trend(fit) -> tuple[float, float]:
