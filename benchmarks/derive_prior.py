@@ -17,7 +17,8 @@ numbers (drift, band scale) are then chosen to bring the pooled coverage of the 
 the other real runs closest to 90%. The last table is the prior chosen on all runs: paste it into
 prior.py.
 
-    python benchmarks/derive_prior.py            # about 15 s on 2 cores (minutes with --simulated-per-cell)
+    python benchmarks/derive_prior.py    # about 30 s on 2 cores (minutes with --simulated-per-cell)
+    python benchmarks/derive_prior.py --real-logs FOLDER   # another folder of real runs
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from backtest import simulated_suite
-from real_runs import CUTS, real_runs
+from real_runs import CUTS, REAL_LOGS, real_runs
 
 from entropylaw import forecast
+from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
 from entropylaw.forecasting.prior import PRIOR
 
@@ -64,7 +66,11 @@ def evaluate(runs, prior):
                 continue
             observed = values[later]
             last = np.sqrt(np.mean((observed - values[window][-1]) ** 2))
-            result = forecast(run, fit_until=cut, seed=0, n_resamples=N_RESAMPLES, prior=prior)
+            try:
+                result = forecast(run, fit_until=cut, seed=0, n_resamples=N_RESAMPLES,
+                                  prior=prior)
+            except (FitError, InputError):  # real_runs.py lists these
+                continue
             table = result.predictions.set_index("step").reindex(steps[later])
             error = np.sqrt(np.mean((observed - table.reward.to_numpy()) ** 2))
             inside = ((observed >= table.lower.to_numpy())
@@ -93,11 +99,13 @@ def main() -> None:
     parser.add_argument("--simulated-per-cell", type=int, default=0,
                         help="simulated runs per cell of the suite as one more group (0: none, "
                              "the default; 1: six runs; 4: all 24)")
+    parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
+                        help="the folder of real runs (default: ../shared/real_logs)")
     options = parser.parse_args()
     names, simulated = (simulated_suite(per_cell=options.simulated_per_cell)
                         if options.simulated_per_cell > 0 else ([], []))
-    runs = real_runs() + [(name, "simulated", run) for name, run in zip(names, simulated,
-                                                                       strict=True)]
+    runs = real_runs(options.real_logs) + [
+        (name, "simulated", run) for name, run in zip(names, simulated, strict=True)]
     groups = sorted({group for _, group, _ in runs})
     print(f"{len(runs)} runs in {len(groups)} groups: {', '.join(groups)}\n")
     points = {}

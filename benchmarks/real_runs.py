@@ -3,17 +3,22 @@ run and pooled: RMSE of the default forecaster and its ratio to the last value's
 error, coverage of the 90% bands, values outside [0, 1], and the forecaster chosen. The same
 for today's forecaster before this one (`law`: the law alone, falling back to the last value).
 
-Every `.log` file and every CSV in a folder of ../shared/real_logs is read as `entropylaw` reads
-it; a run with several validation keys is read with their mean. See docs/backtest.md.
+Every run below ../shared/real_logs (all folders, every format `entropylaw` reads: verl logs and
+JSONL, CSV, TensorBoard, W&B offline runs, trainer_state.json) is read as `entropylaw` reads it;
+a run with several validation keys is read with their mean; the runs of one top-level folder
+form one group. What cannot be read or forecast is listed at the end, never dropped in silence.
+See docs/backtest.md.
 
-    python benchmarks/real_runs.py              # about 30 s
-    python benchmarks/real_runs.py --markdown   # the tables of docs/backtest.md
+    python benchmarks/real_runs.py                       # about 30 s
+    python benchmarks/real_runs.py --markdown            # the tables of docs/backtest.md
+    python benchmarks/real_runs.py --real-logs FOLDER    # another folder of real runs
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,44 +26,72 @@ import numpy as np
 from entropylaw import forecast, read
 from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
+from entropylaw.sources.scan import runs_below
 
 REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "real_logs"
 CUTS = (0.1, 0.15, 0.2, 0.3)
 PROTOCOLS = ("default", "law")
 
 
-def real_runs(folder: Path = REAL_LOGS):
-    """(name, group, run) of every real run: a folder of runs is one group."""
+def real_runs(folder: Path = REAL_LOGS, skipped: list | None = None):
+    """(name, group, run) of every run below ``folder`` (all folders, every format entropylaw
+    reads): the runs of one top-level folder form one group. What cannot be read as a run is
+    appended to ``skipped`` (name, reason), or printed when no list is given."""
     if not folder.is_dir():
         raise SystemExit(f"no real logs at {folder}: this benchmark needs ../shared/real_logs")
-    files = sorted(folder.glob("*.log")) + sorted(folder.glob("*/*.csv"))
+    found = runs_below(folder)
+    left_out = [(note.message.split(": ")[0], note.message) for note in found.skipped]
     runs = []
-    for file in files:
+    for source in found.sources:
+        path = Path(source)
         try:
-            run = read(file)
-        except InputError as error:
-            if "validation" not in str(error):
-                raise
-            run = read(file, reward_mean=True)
-        group = file.parent.name if file.parent != folder else file.stem
-        runs.append((file.stem.removeprefix("verl_"), group, run))
+            run = read_run(path)
+        except (InputError, FitError) as error:
+            left_out.append((str(path), str(error)))
+            continue
+        inner = path.relative_to(folder).parts
+        group = inner[0] if len(inner) > 1 else path.stem
+        runs.append((path, group, run))
+    names = [_name(path) for path, _, _ in runs]
+    runs = [(name if names.count(name) == 1 else str(path.relative_to(folder)), group, run)
+            for name, (path, group, run) in zip(names, runs, strict=True)]
+    if skipped is None:
+        for name, reason in left_out:
+            print(f"left out {name}: {reason}", file=sys.stderr)
+    else:
+        skipped.extend(left_out)
     return runs
 
 
+def read_run(path: Path):
+    """The run at ``path``; a run with several validation keys is read with their mean."""
+    try:
+        return read(path)
+    except InputError as error:
+        if "validation" not in str(error):
+            raise
+        return read(path, reward_mean=True)
+
+
+def _name(path: Path) -> str:
+    stem = Path(path.name.removesuffix(".gz")).stem if path.is_file() else path.name
+    return stem.removeprefix("verl_")
+
+
 def score(run, fraction, protocol, n_resamples=2000):
-    """One (run, cut) forecast against what happened, or None without later points."""
+    """One (run, cut) forecast against what happened, or why there is none."""
     cut = cut_step(run, fit_fraction=fraction)
     steps, values = run.reward.steps, run.reward.values
     seen = np.isfinite(values)
     later, window = seen & (steps > cut), seen & (steps <= cut)
     if not later.any() or not window.any():
-        return None
+        return f"no validation point {'after' if window.any() else 'at or before'} step {cut}"
     observed = values[later]
     try:
         result = forecast(run, fit_until=cut, seed=0, n_resamples=n_resamples,
                           protocol=protocol)
-    except FitError:  # the law alone needs 3 points; the default forecasts from fewer
-        return None
+    except (FitError, InputError) as error:  # e.g. the law alone needs 3 points
+        return str(error)
     table = result.predictions
     shown = table[["reward", "lower", "upper"]].to_numpy()
     at = table.set_index("step").reindex(steps[later])
@@ -80,8 +113,11 @@ def score(run, fraction, protocol, n_resamples=2000):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print markdown tables only")
-    parser.parse_args()
-    runs = real_runs()
+    parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
+                        help="the folder of real runs (default: ../shared/real_logs)")
+    options = parser.parse_args()
+    skipped = []
+    runs = real_runs(options.real_logs, skipped)
     results = {protocol: [] for protocol in PROTOCOLS}
     print("| run | cut | points | default RMSE | ratio to last value | final error | "
           "90% coverage | outside [0, 1] | forecaster | `law` RMSE | `law` ratio |")
@@ -89,13 +125,16 @@ def main() -> None:
     for name, _, run in runs:
         for fraction in CUTS:
             rows = {protocol: score(run, fraction, protocol) for protocol in PROTOCOLS}
-            if rows["default"] is None:
+            for protocol, row in rows.items():
+                if isinstance(row, str):
+                    skipped.append((f"{name} at {fraction:g} ({protocol})", row))
+            rows = {protocol: row for protocol, row in rows.items() if isinstance(row, dict)}
+            if "default" not in rows:
                 continue
             for protocol, row in rows.items():
-                if row is not None:
-                    results[protocol].append(row)
+                results[protocol].append(row)
             new = rows["default"]
-            old = rows["law"] or {"rmse": math.nan, "last_value_rmse": 1.0}
+            old = rows.get("law", {"rmse": math.nan, "last_value_rmse": 1.0})
             print(f"| {name} | {fraction:g} | {new['n_points']} | {new['rmse'] * 100:.2f} | "
                   f"{new['rmse'] / new['last_value_rmse']:.2f} | {new['final_error'] * 100:.2f} "
                   f"| {new['inside'] / new['n_later'] * 100:.0f}% | {new['outside_01']} | "
@@ -116,6 +155,10 @@ def main() -> None:
     print(f"| last value | {len(rows)} | "
           f"{np.median([r['last_value_rmse'] for r in rows]) * 100:.2f} "
           "| 1.00 | 1.00 | 0 | | | 0 |")
+    if skipped and not options.markdown:
+        print("\nLeft out (not scored):")
+        for what, reason in skipped:
+            print(f"- {what}: {reason}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@ accuracies in [0, 1], a ratio ceiling against the last value, calibrated bands."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import entropylaw
 from entropylaw.errors import InputError
 from entropylaw.forecasting.forecaster import cut_step
+from entropylaw.sources.scan import runs_below
 
 CUTS = (0.1, 0.15, 0.2, 0.3)
 DRAWS = 1000
@@ -19,7 +22,8 @@ RATIO_CEILING = 1.5
 
 
 def real_files(real_logs):
-    return sorted(real_logs.glob("*.log")) + sorted(real_logs.glob("*/*.csv"))
+    """Every run below the folder, in any format and folder (as benchmarks/real_runs.py)."""
+    return [Path(source) for source in runs_below(real_logs).sources]
 
 
 def read_any(path):
@@ -38,6 +42,8 @@ def backtested(real_logs):
             cut = cut_step(run, fit_fraction=fraction)
             later = (run.reward.steps > cut) & np.isfinite(run.reward.values)
             window = (run.reward.steps <= cut) & np.isfinite(run.reward.values)
+            if not later.any() or not window.any():
+                continue  # nothing to score at this cut
             result = entropylaw.forecast(run, fit_until=cut, n_resamples=DRAWS, seed=0)
             observed = run.reward.values[later]
             table = result.predictions.set_index("step").reindex(run.reward.steps[later])

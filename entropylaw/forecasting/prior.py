@@ -20,7 +20,7 @@ class Prior:
     trend_time: float = 0.5  # a rising run keeps climbing for about this x its elapsed steps
     trend_spread: float = 1.0  # log sd of that time: how much it varies from run to run
     weight_trend: float = 0.25  # prior weight of the saturating trend (last value: the rest)
-    weight_law: float = 0.9  # prior weight of the law where the gate passes (a design choice)
+    weight_law: float = 0.97  # prior weight of the law where the gate passes (a design choice)
     evidence: float = 0.3  # how strongly the window's own leave-future-out scores move weights
     law_evidence: float = 1.0  # the law's score counts in full (a design choice)
     noise_sd: float = 0.008  # validation noise (accuracy, sd) assumed before seeing the window
