@@ -381,8 +381,11 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     entropy, logged = _entropy_at(run, targets, entropy_window)
     trajectory = None
     window_entropy = window.law_run.entropy
+    origin = _trajectory_origin(window)
     try:
-        trajectory = fit_trajectory(window_entropy.steps, window_entropy.values)
+        later = window_entropy.steps >= origin
+        trajectory = fit_trajectory(window_entropy.steps[later] - origin,
+                                    window_entropy.values[later])
     except FitError as error:
         if not logged.all():
             warnings.append(Notice("entropy_model_failed", f"no entropy forecast: {error}"))
@@ -401,7 +404,8 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     entropy_draws = np.broadcast_to(entropy, (n_resamples, targets.size)).copy()
     rows = None
     if trajectory is not None:
-        modelled, rows = trajectory.draws(targets, n_resamples, rng)
+        modelled, rows = trajectory.draws(targets - origin, n_resamples, rng)
+        rows = _Rows(rows, origin)
         entropy_draws[:, ~logged] = modelled[:, ~logged]
         entropy[~logged] = np.median(modelled[:, ~logged], axis=0)
     means, draws = observation_draws(law, entropy_draws, targets,
@@ -416,6 +420,22 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     component = models.Component("law", point, spread, float(law.ceiling.estimate),
                                  float(np.nanstd(ceiling)))
     return _LawParts(component, draws, ceiling, targets, observed, entropy, logged, rows)
+
+
+def _trajectory_origin(window) -> float:
+    """Where the entropy trajectory starts: after an early phase left out (entropy may stay put
+    there while the model learns the format, then decay), else at step 0."""
+    if not window.excluded:
+        return 0.0
+    return float(window.law_run.reward.steps[0])
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The trajectory draws' parameters, and the step their time counts from."""
+
+    rows: np.ndarray
+    origin: float
 
 
 def _weigh(candidates, validation, law, prior: Prior) -> dict:
@@ -615,7 +635,7 @@ def _margin(law: LawFit, rows, margin, cut, confidence) -> Margin:
     a = law.draws.a
     with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(a > 0, np.log1p(margin / a), np.inf)
-    crossing = Trajectory.crossing_steps(threshold, rows)
+    crossing = Trajectory.crossing_steps(threshold, rows.rows) + rows.origin
     crossing[crossing > FAR_STEPS * max(cut, 1)] = np.inf
     crossing = np.maximum(crossing, cut)  # a crossing before the cut is reached at the cut
     tail = (1.0 - confidence) / 2.0
