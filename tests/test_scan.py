@@ -71,3 +71,28 @@ def test_a_trainer_state_folder_is_one_run(tmp_path):
     (run / "trainer_state.json").write_text(json.dumps({"log_history": history}))
     found = runs_below(tmp_path / "logs")
     assert found.sources == (str(run),)
+
+
+def test_backtest_takes_a_folder_of_runs_and_reports_what_it_left_out(tmp_path):
+    from typer.testing import CliRunner
+
+    from entropylaw.cli import app
+
+    examples = Path(__file__).resolve().parents[1] / "example_logs"
+    (tmp_path / "runs" / "big").mkdir(parents=True)
+    shutil.copy(examples / "qwen2.5-0.5b_grpo_math.csv", tmp_path / "runs")
+    shutil.copy(examples / "qwen2.5-7b_grpo_math.csv", tmp_path / "runs" / "big")
+    (tmp_path / "runs" / "notes.bin").write_bytes(b"\x00\x01")
+    result = CliRunner().invoke(app, ["backtest", str(tmp_path / "runs"), "--fractions", "0.15",
+                                      "--json", "--n-resamples", "200"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert sorted({row["run"] for row in report["scores"]}) == [
+        "qwen2.5-0.5b_grpo_math.csv", "qwen2.5-7b_grpo_math.csv"]
+    assert [n["code"] for n in report["skipped"]][:1] == ["not_a_run"]
+    assert "notes.bin" in report["skipped"][0]["message"]
+
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(app, ["backtest", str(tmp_path / "empty")])
+    assert result.exit_code != 0
+    assert result.output.startswith("Error: ") and "no run below this folder" in result.output

@@ -29,7 +29,8 @@ from .common import (
 @user_errors
 def backtest(
     sources: Annotated[list[str], typer.Argument(
-        help="Runs: CSV files, logs, or tracker addresses.", metavar="SOURCE...",
+        help="Runs: CSV files, logs, tracker addresses, or folders of them (every run "
+             "below a folder).", metavar="SOURCE...",
         show_default=False)],
     fractions: Annotated[str, typer.Option(
         "--fractions", metavar="F,F,...",
@@ -48,8 +49,11 @@ def backtest(
 ) -> None:
     """Cut runs early, forecast the rest with the default forecaster, its parts and baselines;
     score each method."""
+    from dataclasses import replace
+
     from ..errors import ArgumentError
     from ..forecasting import backtest as run_backtest
+    from ..sources.scan import expand
 
     try:
         cuts = [float(part) for part in fractions.split(",") if part.strip()]
@@ -59,9 +63,12 @@ def backtest(
     if not cuts:
         raise ArgumentError("--fractions is empty: give at least one fraction, e.g. 0.1,0.15,0.2")
     check_plot(plot)
+    found = expand(sources, tracking_uri=tracking_uri)
     runs = [read_run(source, entropy_key, reward_key, reward_mean, step_key,
-                     tracking_uri=tracking_uri) for source in sources]
+                     tracking_uri=tracking_uri) for source in found.sources]
     result = run_backtest(runs, fractions=cuts, confidence=confidence,
                           n_resamples=n_resamples, seed=seed)
+    if found.skipped:
+        result = replace(result, skipped=found.skipped + result.skipped)
     save_plot(result, plot)
     emit(result, as_json)

@@ -59,6 +59,30 @@ def runs_below(folder) -> Found:
     return Found(tuple(sources), tuple(skipped))
 
 
+def expand(sources, *, tracking_uri: str | None = None) -> Found:
+    """The runs the given sources hold, in order: a folder of logs gives every run below it, a
+    folder of several runs (a ``wandb/`` folder, TensorBoard runs) each of them; any other
+    source is kept as given (reading it reports what is wrong with it)."""
+    from . import find_runs
+
+    runs: list[str] = []
+    skipped: list[Notice] = []
+    for source in sources:
+        path = Path(str(source))
+        if not path.is_dir():
+            runs.append(str(source))
+        elif is_run_folder(path):
+            runs.extend(find_runs(path, tracking_uri=tracking_uri))
+        else:
+            found = runs_below(path)
+            if not found.sources:
+                raise InputError(f"{path}: no run below this folder (expected files or folders "
+                                 f"a reader recognises; {len(found.skipped)} left out)")
+            runs.extend(found.sources)
+            skipped.extend(found.skipped)
+    return Found(tuple(runs), tuple(skipped))
+
+
 def is_run_folder(path: Path) -> bool:
     """Whether ``path`` is a run's own folder (W&B offline files, TensorBoard event files or a
     trainer_state.json of its own) or a ``wandb/`` folder of runs (whose debug logs are not)."""
