@@ -80,6 +80,21 @@ def table(summary) -> str:
     return "\n".join(lines)
 
 
+def paired(scores, first: str = "default", second: str = "law") -> str:
+    """Median RMSE of two methods over the same runs (those both scored), per cut: the rows of
+    the summary table count each method over the runs it could forecast."""
+    lines = []
+    for fraction, group in scores.groupby("fraction", sort=True):
+        table = group.pivot_table(index="run", columns="method", values="rmse")
+        if first not in table or second not in table:
+            continue
+        both = table[[first, second]].dropna() * 100
+        lines.append(f"- {fraction:g}: {first} {both[first].median():.2f}, {second} "
+                     f"{both[second].median():.2f} (median RMSE over the {len(both)} runs both "
+                     f"forecast)")
+    return "\n".join(lines)
+
+
 def per_run(scores, fraction: float) -> str:
     chosen = scores[scores.fraction == fraction]
     frame = chosen.pivot_table(index="run", columns="method", values="rmse", sort=False) * 100
@@ -137,6 +152,7 @@ def main():
     for title, chosen in suites:
         print(f"## {title} ({len(chosen)} runs)\n")
         print(table(result.summary(runs=chosen)) + "\n")
+        print("Like for like:\n\n" + paired(result.scores[result.scores.run.isin(chosen)]) + "\n")
         if len(suites) == 1 or title != suites[-1][0]:
             scores = result.scores[result.scores.run.isin(chosen)]
             print(f"RMSE per run at the 15% cut (accuracy points):\n\n"
