@@ -20,6 +20,7 @@ import numpy as np
 from .._text import distinct_names
 from ..arguments import check_confidence
 from ..errors import ArgumentError, FitError, InputError
+from ..memo import shared_results
 from ..results import Notice, ResultMixin, json_float
 from ..run import Run, carry_notes
 from . import components
@@ -103,6 +104,7 @@ class Backtest(ResultMixin):
         return format_backtest(self)
 
 
+@shared_results()  # the protocols forecasting a cut share their law and trajectory fits
 def backtest(
     runs,
     *,

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
+from ..memo import array_key, memoized
 
 MIN_POINTS = 8  # four parameters (floor, height, scale, power) and as many left for the noise
 MAX_BINS = 100  # the entropy series is averaged into at most this many bins of steps
@@ -83,10 +84,16 @@ class Trajectory:
 def fit_trajectory(steps, entropy) -> Trajectory:
     """Fit the decay to a dense entropy series (non-positive and non-finite values left out).
 
-    Raises FitError with fewer than 8 usable values.
+    Raises FitError with fewer than 8 usable values. Within a backtest, a series fitted before
+    gives the same Trajectory again (memo.py).
     """
     steps = np.asarray(steps, dtype=float)
     entropy = np.asarray(entropy, dtype=float)
+    return memoized(("trajectory", array_key(steps), array_key(entropy)),
+                    lambda: _fitted(steps, entropy))
+
+
+def _fitted(steps: np.ndarray, entropy: np.ndarray) -> Trajectory:
     keep = np.isfinite(steps) & np.isfinite(entropy) & (entropy > 0)
     if keep.sum() < MIN_POINTS:
         raise FitError(f"need at least {MIN_POINTS} positive entropy values to model the "
