@@ -11,7 +11,7 @@ import pytest
 
 from entropylaw import simulate_run
 from entropylaw.forecasting import backtest
-from entropylaw.forecasting.backtest import SCORE_COLUMNS, Backtest, _joined
+from entropylaw.forecasting.backtest import SCORE_COLUMNS, Backtest, _at_steps, _joined
 
 METHODS = ["default", "law", "paper", "live", "trend", "last_value", "power_law", "sigmoid"]
 
@@ -88,3 +88,15 @@ def test_a_backtest_summary_and_report_match_the_pandas_versions():
                  for v in (row.rmse, row.final_abs_error, row.ceiling_error)]
         assert (f"{row.n_runs:>5}{cells[0]:>8}{cells[1]:>8}{cells[2]:>9}"
                 f"{row.coverage * 100:>9.0f}%  {row.beats_last_value}/{row.n_runs}") in text
+
+
+def test_predictions_at_steps_equal_the_reindexed_frame():
+    rng = np.random.default_rng(9)
+    predictions = pd.DataFrame({"step": np.array([30, 10, 20, 50], dtype=np.int64),
+                                "reward": rng.uniform(size=4), "lower": rng.uniform(size=4),
+                                "upper": [0.5, np.nan, 0.7, 0.9]})
+    steps = np.array([10, 40, 50, 30, 60], dtype=np.int64)  # 40 and 60 not predicted
+    rows = predictions.set_index("step").reindex(steps)
+    for ours, column in zip(_at_steps(predictions, steps), ("reward", "lower", "upper"),
+                            strict=True):
+        assert np.array_equal(ours, rows[column].to_numpy(), equal_nan=True)

@@ -215,6 +215,22 @@ def _joined(parts: list[dict]):
     return pd.DataFrame(columns)
 
 
+def _at_steps(predictions, steps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The predictions' reward, lower and upper at ``steps`` (NaN at a step not predicted), as
+    ``predictions.set_index("step").reindex(steps)`` gives them (a forecast predicts a step
+    once)."""
+    predicted = predictions.step.to_numpy()
+    row = dict(zip(predicted.tolist(), range(predicted.size), strict=True))
+    where = np.array([row.get(step, -1) for step in np.asarray(steps).tolist()], dtype=np.intp)
+    found = where >= 0
+    columns = []
+    for name in ("reward", "lower", "upper"):
+        values = np.full(where.size, np.nan)
+        values[found] = predictions[name].to_numpy(dtype=float)[where[found]]
+        columns.append(values)
+    return columns[0], columns[1], columns[2]
+
+
 def _median(values: np.ndarray) -> float:
     """The median of the values that are not NaN (NaN when none are), as pandas gives it."""
     values = values[~np.isnan(values)]
@@ -237,10 +253,9 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
         except FitError as error:
             skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: {error}"))
             continue
-        rows = result.predictions.set_index("step").reindex(later)
+        reward, lower, upper = _at_steps(result.predictions, later)
         ceiling = result.ceiling.estimate if result.ceiling is not None else math.nan
-        curves[method] = (result.n_points, rows.reward.to_numpy(),
-                          rows.lower.to_numpy(), rows.upper.to_numpy(), ceiling)
+        curves[method] = (result.n_points, reward, lower, upper, ceiling)
     window = default.window
     tail = (1.0 - options["confidence"]) / 2.0
     from ..quantiles import normal_quantile
