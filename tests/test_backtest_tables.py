@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from entropylaw import simulate_run
-from entropylaw.forecasting import backtest
+from entropylaw.forecasting import backtest, baselines
 from entropylaw.forecasting.backtest import SCORE_COLUMNS, Backtest, _at_steps, _joined
 
 METHODS = ["default", "law", "paper", "live", "trend", "last_value", "power_law", "sigmoid"]
@@ -100,3 +100,35 @@ def test_predictions_at_steps_equal_the_reindexed_frame():
     for ours, column in zip(_at_steps(predictions, steps), ("reward", "lower", "upper"),
                             strict=True):
         assert np.array_equal(ours, rows[column].to_numpy(), equal_nan=True)
+
+
+def _reference_sigmoid_fit(steps, reward, start, limit=1.0):
+    """The sigmoid baseline's grid search as first written: a new array per asymptote."""
+    span = max(float(steps.max()), 1.0)
+    low = min(start, float(reward.min()))
+    asymptotes = np.linspace(low, max(limit, float(reward.max())), baselines.SIGMOID_ASYMPTOTES)
+    shapes = baselines._sigmoid_shape(steps, baselines.SIGMOID_MIDPOINTS[:, None] * span,
+                                      baselines.SIGMOID_EXPONENTS[None, :])
+    best = (np.inf, 0.0, 0, 0)
+    for asymptote in asymptotes:
+        rss = ((reward - start - (asymptote - start) * shapes) ** 2).sum(axis=-1)
+        i, j = np.unravel_index(np.argmin(rss), rss.shape)
+        if rss[i, j] < best[0]:
+            best = (float(rss[i, j]), float(asymptote), int(i), int(j))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_sigmoid_grid_search_in_place_equals_the_first_version(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 60))
+    steps = np.sort(rng.choice(np.arange(0, 3000), n, replace=False)).astype(float)
+    reward = np.clip(0.3 + 0.4 * (1 - np.exp(-steps / 500)) + rng.normal(0, 0.02, n), 0, 1)
+    start = float(rng.uniform(0.1, 0.3))
+    _, asymptote, i, j = _reference_sigmoid_fit(steps, reward, start)
+    curve = baselines.sigmoid(steps, reward, steps, confidence=0.9, start=start)
+    span = max(float(steps.max()), 1.0)
+    shape = baselines._sigmoid_shape(steps, baselines.SIGMOID_MIDPOINTS[i] * span,
+                                     baselines.SIGMOID_EXPONENTS[j])
+    assert np.array_equal(curve.reward, np.clip(start + (asymptote - start) * shape, 0, 1))
+    assert curve.ceiling == float(np.clip(asymptote, 0, 1))
