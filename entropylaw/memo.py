@@ -27,12 +27,23 @@ def shared_results():
         _RESULTS.reset(token)
 
 
+def sharing() -> bool:
+    """Whether results are shared here (inside :func:`shared_results`): a key is worth
+    building only then."""
+    return _RESULTS.get() is not None
+
+
 def memoized(key, compute):
     """``compute()``, or its result for an equal ``key`` within :func:`shared_results`.
 
-    ``key`` None means: do not share. An exception is raised again, not remembered."""
+    ``key`` None (or one that cannot be hashed) means: do not share. An exception is raised
+    again, not remembered."""
     results = _RESULTS.get()
     if results is None or key is None:
+        return compute()
+    try:
+        hash(key)
+    except TypeError:
         return compute()
     if key not in results:
         results[key] = compute()
@@ -54,8 +65,9 @@ def run_key(run) -> tuple:
 
 def seeded_key(name: str, run, options: dict):
     """A key of the computation ``name`` on ``run`` with keyword ``options``; None (not shared)
-    unless ``options['seed']`` is a plain int (None draws a new seed, a Generator moves on)."""
+    outside :func:`shared_results`, or unless ``options['seed']`` is a plain int (None draws a
+    new seed, a Generator moves on)."""
     seed = options.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not sharing() or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         return None
     return name, run_key(run), tuple(sorted(options.items()))

@@ -49,8 +49,19 @@ def test_an_exception_is_raised_again_not_remembered():
     assert len(calls) == 2
 
 
-def test_only_plain_int_seeds_give_a_key():
+def test_only_plain_int_seeds_give_a_key_and_only_where_shared():
     run = simulate_run(seed=1)
+    assert seeded_key("law", run, {"seed": 3}) is None  # outside a scope: no key is built
+    with shared_results():
+        _seeded_keys(run)
+
+
+def test_an_unhashable_key_is_not_shared():
+    with shared_results():
+        assert memoized(("k", [1]), lambda: 5) == 5
+
+
+def _seeded_keys(run):
     assert seeded_key("law", run, {"seed": 3}) == seeded_key("law", run, {"seed": 3})
     assert seeded_key("law", run, {"seed": 3}) != seeded_key("law", run, {"seed": 4})
     assert seeded_key("law", run, {"seed": 3}) != seeded_key("law", run.until(300), {"seed": 3})

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
-from ..memo import array_key, memoized
+from ..memo import array_key, memoized, sharing
 
 MIN_POINTS = 8  # four parameters (floor, height, scale, power) and as many left for the noise
 MAX_BINS = 100  # the entropy series is averaged into at most this many bins of steps
@@ -89,8 +89,8 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     """
     steps = np.asarray(steps, dtype=float)
     entropy = np.asarray(entropy, dtype=float)
-    return memoized(("trajectory", array_key(steps), array_key(entropy)),
-                    lambda: _fitted(steps, entropy))
+    key = ("trajectory", array_key(steps), array_key(entropy)) if sharing() else None
+    return memoized(key, lambda: _fitted(steps, entropy))
 
 
 def _fitted(steps: np.ndarray, entropy: np.ndarray) -> Trajectory:
