@@ -84,13 +84,13 @@ def cpu_in_process(function) -> float:
     return time.process_time() - start
 
 
-def paired(first, second, repeats: int) -> tuple[float, float]:
-    """Medians of ``repeats`` alternating measurements of two zero-argument timers."""
-    a, b = [], []
+def paired(*timers, repeats: int) -> tuple[float, ...]:
+    """Medians of ``repeats`` rounds of measurements of zero-argument timers, taken in turn."""
+    times = [[] for _ in timers]
     for _ in range(repeats):
-        a.append(first())
-        b.append(second())
-    return statistics.median(a), statistics.median(b)
+        for timer, measured in zip(timers, times, strict=True):
+            measured.append(timer())
+    return tuple(statistics.median(measured) for measured in times)
 
 
 class Table:
@@ -135,12 +135,18 @@ def whole_processes(table: Table, repeats: int, bytecode_cache: Path | None) -> 
     else:
         print(f"  (backtest skipped: {REAL_LOGS} not found)")
     cases.append(("`entropylaw --help`", ["--help"], None))
+    # The command line runs BLAS on one thread (cli/__init__.py), which also makes loading
+    # numpy cheaper; the yardstick is measured both as it is and with that setting.
+    one_thread = {**env, "OPENBLAS_NUM_THREADS": "1"}
     cpu_of(YARDSTICK, env)  # the yardstick loads numpy and pandas as the commands do
     for what, arguments, goal in cases:
         cpu_of([*command, *arguments], env)  # untimed: writes the bytecode cache
-        ours, yardstick = paired(lambda a=arguments: cpu_of([*command, *a], env),
-                                 lambda: cpu_of(YARDSTICK, env), repeats)
+        ours, yardstick, yardstick_one = paired(
+            lambda a=arguments: cpu_of([*command, *a], env), lambda: cpu_of(YARDSTICK, env),
+            lambda: cpu_of(YARDSTICK, one_thread), repeats=repeats)
         table.add(what, ours, "`import numpy, pandas`", yardstick, goal)
+        table.add("  the same, against the yardstick on one BLAS thread", ours,
+                  "`OPENBLAS_NUM_THREADS=1 ... import numpy, pandas`", yardstick_one)
 
 
 def write_wide_csv(path: Path, rows: int, columns: int = 20) -> None:
@@ -167,7 +173,8 @@ def csv_reader(table: Table, folder: Path, repeats: int) -> None:
         write_wide_csv(path, rows)
         read_csv(path)  # imports done before timing
         ours, yardstick = paired(lambda p=path: cpu_in_process(lambda: read_csv(p)),
-                                 lambda p=path: cpu_in_process(lambda: pd.read_csv(p)), repeats)
+                                 lambda p=path: cpu_in_process(lambda: pd.read_csv(p)),
+                                 repeats=repeats)
         size = path.stat().st_size / 1e6
         table.add(f"read a {rows:,}-step CSV ({size:.0f} MB, 23 columns)", ours,
                   "`pandas.read_csv`", yardstick, 2)

@@ -77,3 +77,31 @@ def test_commands_import_neither_pydantic_nor_rich(args):
     result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
+def _blas_setting(env: dict, before: str = "") -> str:
+    code = (f"{before}import os; from entropylaw.cli import one_blas_thread; one_blas_thread(); "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('MKL_NUM_THREADS'))")
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS",
+                          "MKL_NUM_THREADS")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**clean, "PYTHONPATH": str(ROOT), **env})
+    return result.stdout.strip()
+
+
+def test_the_entry_point_runs_blas_on_one_thread_unless_told_otherwise():
+    assert _blas_setting({}) == "1 1"
+    assert _blas_setting({"OMP_NUM_THREADS": "4"}) == "None None"  # the user's choice stands
+    assert _blas_setting({"OPENBLAS_NUM_THREADS": "2"}) == "2 None"
+    assert _blas_setting({}, before="import numpy; ") == "None None"  # too late to matter
+
+
+def test_one_blas_thread_gives_the_same_output():
+    args = ["-m", "entropylaw.cli", "forecast", str(EXAMPLE), "--fit-fraction", "0.2",
+            "--seed", "2", "--n-resamples", "500", "--json"]
+    outputs = [subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                               **threads}).stdout
+               for threads in ({"OPENBLAS_NUM_THREADS": "2"}, {})]
+    assert outputs[0] == outputs[1] and '"ceiling"' in outputs[0]

@@ -8,6 +8,7 @@ exit code 1. Heavy modules are imported inside the commands so ``entropylaw --he
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from typing import Annotated
 
@@ -42,8 +43,23 @@ def main(
 
 def run(args: list[str] | None = None) -> None:
     """The console-script entry point: run ``args`` (default: the command line's)."""
+    one_blas_thread()
     given = sys.argv[1:] if args is None else args
     command_app(given[0] if given else "")(args=args, prog_name="entropylaw")
+
+
+# Environment variables that set how many threads BLAS (numpy's matrix products) runs on
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """Have BLAS run on one thread, unless the environment says how many, or numpy (which
+    starts them) is already loaded. The commands' matrix products are small: waiting threads
+    spin on the CPU for longer than they save (docs/speed.md)."""
+    if "numpy" in sys.modules or any(os.environ.get(name) for name in BLAS_THREADS):
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    os.environ["MKL_NUM_THREADS"] = "1"
 
 
 def command_app(name: str) -> typer.Typer:

@@ -20,6 +20,7 @@ import numpy as np
 from .._text import distinct_names
 from ..arguments import check_confidence
 from ..errors import ArgumentError, FitError, InputError
+from ..memo import shared_results
 from ..results import Notice, ResultMixin, json_float
 from ..run import Run, carry_notes
 from . import components
@@ -54,26 +55,41 @@ class Backtest(ResultMixin):
         method beats last value on."""
         import pandas as pd
 
+        return pd.DataFrame(self.summary_rows(runs), columns=[
+            "fraction", "method", "n_runs", *SCORE_COLUMNS, "beats_last_value"])
+
+    def summary_rows(self, runs=None) -> list[dict]:
+        """:meth:`summary` as a list of rows (dicts), in the order of the scores."""
         scores = self.scores
-        if runs is not None and not scores.empty:
-            scores = scores[scores.run.isin(list(runs))]
         if scores.empty:
-            return pd.DataFrame(columns=["fraction", "method", "n_runs", *SCORE_COLUMNS,
-                                         "beats_last_value"])
-        last = scores[scores.method == "last_value"].set_index(["run", "fraction"]).rmse
+            return []
+        names, fractions, methods = (scores[c].tolist() for c in ("run", "fraction", "method"))
+        columns = {c: scores[c].to_numpy(dtype=float) for c in SCORE_COLUMNS}
+        n_later = scores.n_later.to_numpy()
+        chosen = set(names) if runs is None else set(runs)
+        groups: dict[tuple, list[int]] = {}
+        last = {}
+        for i, key in enumerate(zip(fractions, methods, strict=True)):
+            if names[i] in chosen:
+                groups.setdefault(key, []).append(i)
+                if key[1] == "last_value":
+                    last[names[i], key[0]] = columns["rmse"][i]
         rows = []
-        for (fraction, method), group in scores.groupby(["fraction", "method"], sort=False):
-            baseline = last.reindex(list(zip(group.run, group.fraction, strict=True))).to_numpy()
-            inside = group.coverage * group.n_later
+        for (fraction, method), where in groups.items():
+            rmse, coverage = columns["rmse"][where], columns["coverage"][where]
+            covered = ~np.isnan(coverage)
+            baseline = np.array([last.get((names[i], fraction), math.nan) for i in where])
             rows.append({
-                "fraction": fraction, "method": method, "n_runs": int(group.rmse.notna().sum()),
-                "rmse": group.rmse.median(), "final_abs_error": group.final_abs_error.median(),
-                "ceiling_error": group.ceiling_error.median(),
-                "coverage": inside.sum() / group.n_later[group.coverage.notna()].sum()
-                if group.coverage.notna().any() else math.nan,
-                "beats_last_value": int((group.rmse.to_numpy() < baseline).sum()),
+                "fraction": fraction, "method": method, "n_runs": int((~np.isnan(rmse)).sum()),
+                "rmse": _median(rmse),
+                "final_abs_error": _median(columns["final_abs_error"][where]),
+                "ceiling_error": _median(columns["ceiling_error"][where]),
+                # as pandas sums with NaN skipped: the NaN set to 0, the rest summed in place
+                "coverage": np.where(covered, coverage * n_later[where], 0.0).sum()
+                / n_later[where][covered].sum() if covered.any() else math.nan,
+                "beats_last_value": int((rmse < baseline).sum()),
             })
-        return pd.DataFrame(rows)
+        return rows
 
     def to_dict(self) -> dict:
         def records(frame):
@@ -103,6 +119,7 @@ class Backtest(ResultMixin):
         return format_backtest(self)
 
 
+@shared_results()  # the protocols forecasting a cut share their law and trajectory fits
 def backtest(
     runs,
     *,
@@ -141,8 +158,7 @@ def backtest(
                                      references[name])
                 score_rows.append(row)
                 prediction_rows.append(frame)
-    predictions = (pd.concat(prediction_rows, ignore_index=True) if prediction_rows
-                   else pd.DataFrame())
+    predictions = _joined(prediction_rows)
     notes = tuple(Notice(n.code, f"{name}: {n.message}")
                   for name, run in zip(names, runs, strict=True) for n in carry_notes(run))
     return Backtest(fractions, confidence, pd.DataFrame(score_rows), predictions, references,
@@ -171,19 +187,54 @@ def _checked(runs, fractions, names):
 
 
 def _scored(name, fraction, method, cut, later, observed, curve, reference):
-    """One method's scores at one cut, and its predictions as a long frame."""
-    import pandas as pd
-
+    """One method's scores at one cut, and its predictions as long columns."""
     n_fit, reward, lower, upper, ceiling = curve
     row = {"run": name, "fraction": fraction, "method": method, "fit_until_step": cut,
            "n_fit": n_fit, "n_later": int(later.size), "rmse": rmse(observed, reward),
            "final_abs_error": final_abs_error(observed, reward),
            "ceiling_error": abs(ceiling - reference) if reference is not None else math.nan,
            "coverage": coverage(observed, lower, upper)}
-    frame = pd.DataFrame({"run": name, "fraction": fraction, "method": method, "step": later,
-                          "observed": observed, "reward": reward, "lower": lower,
-                          "upper": upper})
-    return row, frame
+    columns = {"run": name, "fraction": fraction, "method": method, "step": later,
+               "observed": observed, "reward": reward, "lower": lower, "upper": upper}
+    return row, columns
+
+
+def _joined(parts: list[dict]):
+    """One DataFrame of the predictions' columns (scalars repeated along each part's steps):
+    what concatenating a DataFrame per part gives, built once."""
+    import pandas as pd
+
+    if not parts:
+        return pd.DataFrame()
+    columns = {}
+    for key, value in parts[0].items():
+        if np.ndim(value):
+            columns[key] = np.concatenate([np.asarray(part[key]) for part in parts])
+        else:
+            columns[key] = [part[key] for part in parts for _ in range(np.size(part["step"]))]
+    return pd.DataFrame(columns)
+
+
+def _at_steps(predictions, steps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The predictions' reward, lower and upper at ``steps`` (NaN at a step not predicted), as
+    ``predictions.set_index("step").reindex(steps)`` gives them (a forecast predicts a step
+    once)."""
+    predicted = predictions.step.to_numpy()
+    row = dict(zip(predicted.tolist(), range(predicted.size), strict=True))
+    where = np.array([row.get(step, -1) for step in np.asarray(steps).tolist()], dtype=np.intp)
+    found = where >= 0
+    columns = []
+    for name in ("reward", "lower", "upper"):
+        values = np.full(where.size, np.nan)
+        values[found] = predictions[name].to_numpy(dtype=float)[where[found]]
+        columns.append(values)
+    return columns[0], columns[1], columns[2]
+
+
+def _median(values: np.ndarray) -> float:
+    """The median of the values that are not NaN (NaN when none are), as pandas gives it."""
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if values.size else math.nan
 
 
 def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) -> dict:
@@ -202,10 +253,9 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
         except FitError as error:
             skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: {error}"))
             continue
-        rows = result.predictions.set_index("step").reindex(later)
+        reward, lower, upper = _at_steps(result.predictions, later)
         ceiling = result.ceiling.estimate if result.ceiling is not None else math.nan
-        curves[method] = (result.n_points, rows.reward.to_numpy(),
-                          rows.lower.to_numpy(), rows.upper.to_numpy(), ceiling)
+        curves[method] = (result.n_points, reward, lower, upper, ceiling)
     window = default.window
     tail = (1.0 - options["confidence"]) / 2.0
     from ..quantiles import normal_quantile

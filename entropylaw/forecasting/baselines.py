@@ -68,8 +68,11 @@ def sigmoid(steps, reward, targets, *, confidence: float, start: float,
     asymptotes = np.linspace(low, max(limit, float(reward.max())), SIGMOID_ASYMPTOTES)
     shapes = _sigmoid_shape(steps, SIGMOID_MIDPOINTS[:, None] * span, SIGMOID_EXPONENTS[None, :])
     best = (np.inf, 0.0, 0, 0)
-    for asymptote in asymptotes:
-        rss = ((reward - start - (asymptote - start) * shapes) ** 2).sum(axis=-1)
+    centred, residuals = reward - start, np.empty_like(shapes)
+    for asymptote in asymptotes:  # the residuals' squares, in place (one array for all)
+        np.multiply(asymptote - start, shapes, out=residuals)
+        np.subtract(centred, residuals, out=residuals)
+        rss = np.square(residuals, out=residuals).sum(axis=-1)
         i, j = np.unravel_index(np.argmin(rss), rss.shape)
         if rss[i, j] < best[0]:
             best = (float(rss[i, j]), float(asymptote), int(i), int(j))

@@ -24,6 +24,7 @@ from ..law.entropy_noise import relative_entropy_noise
 from ..law.fitting import LawFit, as_accuracy, fit
 from ..law.gate import LawGate, check_law
 from ..law.linear import fit_line
+from ..memo import memoized, seeded_key
 from ..results import Estimate, Notice, ResultMixin, json_float, over_runs
 from ..run import Run, carry_notes, entropy_gap, pair
 from ..sources.log import KeySeries
@@ -352,8 +353,9 @@ def _fit_law(window: _Window, how: Protocol, warnings, **options):
     """Stage 2: the law fitted to the window and its gate; (None, None) below 3 points."""
     if window.law_run is None:
         return None, None
-    try:
-        law = fit(window.law_run, **options)
+    try:  # protocols forecasting the same cut in one backtest share the fit (memo.py)
+        law = memoized(seeded_key("law", window.law_run, options),
+                       lambda: fit(window.law_run, **options))
     except FitError as error:
         if not how.ensemble:
             raise

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import FitError
 from ..law.linear import lag1_autocorrelation
+from ..memo import array_key, memoized, sharing
 
 MIN_POINTS = 8  # four parameters (floor, height, scale, power) and as many left for the noise
 MAX_BINS = 100  # the entropy series is averaged into at most this many bins of steps
@@ -83,10 +84,16 @@ class Trajectory:
 def fit_trajectory(steps, entropy) -> Trajectory:
     """Fit the decay to a dense entropy series (non-positive and non-finite values left out).
 
-    Raises FitError with fewer than 8 usable values.
+    Raises FitError with fewer than 8 usable values. Within a backtest, a series fitted before
+    gives the same Trajectory again (memo.py).
     """
     steps = np.asarray(steps, dtype=float)
     entropy = np.asarray(entropy, dtype=float)
+    key = ("trajectory", array_key(steps), array_key(entropy)) if sharing() else None
+    return memoized(key, lambda: _fitted(steps, entropy))
+
+
+def _fitted(steps: np.ndarray, entropy: np.ndarray) -> Trajectory:
     keep = np.isfinite(steps) & np.isfinite(entropy) & (entropy > 0)
     if keep.sum() < MIN_POINTS:
         raise FitError(f"need at least {MIN_POINTS} positive entropy values to model the "
@@ -98,12 +105,15 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     scales = np.geomspace(low, high, int(decades * SCALES_PER_DECADE) + 1)
     scale, power = (grid.ravel() for grid in np.meshgrid(scales, POWERS))
     # shape = (1 + t / scale) ** -power, one log1p per scale and one exp per grid point
+    # (the grid x n arrays are computed in place: fresh ones of this size cost page faults)
     logs = np.log1p(steps[None, :] / scales[:, None])  # (scales, n)
-    shape = np.exp(-POWERS[:, None, None] * logs[None, :, :]).reshape(scale.size, steps.size)
+    weighted = np.multiply(-POWERS[:, None, None], logs[None, :, :])
+    np.exp(weighted, out=weighted)
+    weighted = weighted.reshape(scale.size, steps.size)  # the shape at each grid point
     # Relative errors: each row of the design (1, shape) and the data (H) divided by H, so the
     # data are all 1; the 2x2 normal equations come from sums.
     weight = 1.0 / entropy
-    weighted = shape * weight  # the design's second column
+    weighted *= weight  # the design's second column
     n00 = float(weight @ weight)
     n01 = weighted @ weight
     n11 = np.einsum("gn,gn->g", weighted, weighted)
@@ -114,7 +124,8 @@ def fit_trajectory(steps, entropy) -> Trajectory:
     negative = coefficients[:, 0] < 0  # a floor below 0: refit with the floor at 0
     coefficients[negative, 0] = 0.0
     coefficients[negative, 1] = right1[negative] / n11[negative]
-    residuals = 1.0 - coefficients[:, :1] * weight[None, :] - coefficients[:, 1:] * weighted
+    residuals = np.subtract(1.0, coefficients[:, :1] * weight[None, :])
+    residuals -= np.multiply(coefficients[:, 1:], weighted, out=weighted)  # last use of weighted
     rss = np.maximum(np.einsum("gn,gn->g", residuals, residuals), np.finfo(float).tiny)
     best = int(np.argmin(rss))
     rho = float(np.clip(np.nan_to_num(lag1_autocorrelation(residuals[best])), 0.0,

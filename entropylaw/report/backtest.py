@@ -24,19 +24,19 @@ def format_backtest(result) -> str:
         "  scores      in accuracy points; medians across runs; coverage is the share of all "
         f"later points inside the {level} bands",
     ]
-    summary = result.summary()
+    summary = result.summary_rows()
     for fraction in result.fractions:
-        rows = summary[summary.fraction == fraction]
-        if rows.empty:
+        rows = [row for row in summary if row["fraction"] == fraction]
+        if not rows:
             continue
         lines += ["", f"  Cut at {fraction:g}",
                   f"  {'method':<24}{'runs':>5}{'RMSE':>8}{'final':>8}{'ceiling':>9}"
                   f"{'coverage':>10}  beats last value"]
-        for row in rows.itertuples(index=False):
-            lines.append(f"  {LABELS.get(row.method, row.method):<24}{row.n_runs:>5}"
-                         f"{_points(row.rmse):>8}{_points(row.final_abs_error):>8}"
-                         f"{_points(row.ceiling_error):>9}{_share(row.coverage):>10}"
-                         f"  {row.beats_last_value}/{row.n_runs}")
+        for row in rows:
+            lines.append(f"  {LABELS.get(row['method'], row['method']):<24}{row['n_runs']:>5}"
+                         f"{_points(row['rmse']):>8}{_points(row['final_abs_error']):>8}"
+                         f"{_points(row['ceiling_error']):>9}{_share(row['coverage']):>10}"
+                         f"  {row['beats_last_value']}/{row['n_runs']}")
     if len(runs) > 1:
         lines += ["", "  RMSE per run (accuracy points)"]
         table = scores.pivot_table(index=["run", "fraction"], columns="method", values="rmse",

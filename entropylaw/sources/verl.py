@@ -107,6 +107,7 @@ class ConsoleTail(_LineTail):
         self.broken: list[int] = []
         self.bad_items: dict[str, int] = {}
         self.undecodable: list[int] = []
+        self.layouts: dict[tuple[str, ...], list] = {}  # a line's keys -> their columns
 
     def parse_lines(self, lines: list[str], replaced: bool) -> None:
         number = self.lines
@@ -149,6 +150,40 @@ class ConsoleTail(_LineTail):
         if not rest:
             self.broken.append(number)
             return
+        columns = self.columns
+        read = self._common_line(step, rest.split(" - "))
+        if not read:
+            read = self._items(step, rest)
+        if not read:
+            self.broken.append(number)
+            return
+        columns.count += read
+        self.steps.see(step, f"line {number}")
+        self.metric_lines += 1
+        self.first_line = self.first_line or number
+        self.last_line = number
+
+    def _common_line(self, step: int, items: list[str]) -> int:
+        """The usual line, every item a key and a plain number, read in one go: 0 when it is
+        not one (then :meth:`_items` reads it item by item). A run prints the same keys on
+        every line, so the columns of a line's keys are looked up once."""
+        parts = [item.partition(":") for item in items]
+        try:
+            values = [float(value) for _, _, value in parts]
+        except ValueError:
+            return 0
+        keys = tuple([key.strip() for key, _, _ in parts])
+        targets = self.layouts.get(keys)
+        if targets is None:
+            if not all(keys):
+                return 0
+            targets = self.layouts[keys] = [self.columns.column(key) for key in keys]
+        for column, value in zip(targets, values, strict=True):
+            column[0].append(step)
+            column[1].append(value)
+        return len(values)
+
+    def _items(self, step: int, rest: str) -> int:
         read = 0
         columns = self.columns
         data = columns.data
@@ -169,14 +204,7 @@ class ConsoleTail(_LineTail):
             column[0].append(step)
             column[1].append(number_value)
             read += 1
-        if not read:
-            self.broken.append(number)
-            return
-        columns.count += read
-        self.steps.see(step, f"line {number}")
-        self.metric_lines += 1
-        self.first_line = self.first_line or number
-        self.last_line = number
+        return read
 
     def log(self, keys=None, *, final: bool = False) -> Log:
         if not self.metric_lines:
@@ -199,6 +227,7 @@ class ConsoleTail(_LineTail):
                                 f"UTF-8 (lines {few(self.undecodable)}): replaced, parsing went "
                                 f"on"))
         _merge_initial_validation(self.columns, notes)
+        self.layouts.clear()  # a merge moves columns
         notes += self.steps.restarts + self.notices()
         if self.cut is not None:
             notes.append(self.cut)
