@@ -52,6 +52,25 @@ def test_crossing_steps_invert_the_decay():
     assert Trajectory.crossing_steps(0.9, rows[:1])[0] == 0.0  # already below
 
 
+def test_a_trajectory_from_an_origin_follows_a_decay_that_starts_late():
+    """Entropy stays put for 40 steps, then decays: fitted from step 40 with its time counted
+    from there, the trajectory recovers the decay; from step 0 it cannot."""
+    steps = np.arange(0, 301)
+    entropy = np.where(steps < 40, decay(0), decay(np.maximum(steps - 40, 0)))
+    shown = np.arange(41, 150)  # what a window up to step 150 holds of the decay
+    late = fit_trajectory(steps[steps <= 150], entropy[steps <= 150], origin=40)
+    later = np.array([200, 300])
+    assert late.origin == 40
+    assert late.entropy(later) == pytest.approx(decay(later - 40), rel=0.06)
+    draws, rows = late.draws(later, 500, np.random.default_rng(0))
+    assert np.median(draws, axis=0) == pytest.approx(decay(later - 40), rel=0.08)
+    crossing = late.crossings(0.1, rows[:1])[0]  # a step of the run, not of the decay
+    assert crossing > 40 and decay(crossing - 40) == pytest.approx(0.1, rel=0.2)
+    from_zero = fit_trajectory(steps[steps <= 150], entropy[steps <= 150])
+    assert np.abs(from_zero.entropy(shown) - entropy[shown]).max() > 0.02
+    assert np.abs(late.entropy(shown) - entropy[shown]).max() < 0.01
+
+
 def test_trajectory_needs_enough_entropy_values():
     with pytest.raises(FitError, match=r"need at least 8 positive entropy values .* got 5"):
         fit_trajectory(np.arange(5), np.full(5, 0.3))

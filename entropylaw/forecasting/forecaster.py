@@ -373,7 +373,8 @@ class _LawParts:
     observed: np.ndarray
     entropy: np.ndarray
     logged: np.ndarray
-    trajectory_rows: object
+    trajectory: Trajectory | None
+    trajectory_rows: object  # the (floor, height, scale, power) of each entropy draw
 
 
 def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamples,
@@ -383,11 +384,9 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     entropy, logged = _entropy_at(run, targets, entropy_window)
     trajectory = None
     window_entropy = window.law_run.entropy
-    origin = _trajectory_origin(window)
     try:
-        later = window_entropy.steps >= origin
-        trajectory = fit_trajectory(window_entropy.steps[later] - origin,
-                                    window_entropy.values[later])
+        trajectory = fit_trajectory(window_entropy.steps, window_entropy.values,
+                                    origin=_trajectory_origin(window))
     except FitError as error:
         if not logged.all():
             warnings.append(Notice("entropy_model_failed", f"no entropy forecast: {error}"))
@@ -406,8 +405,7 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     entropy_draws = np.broadcast_to(entropy, (n_resamples, targets.size)).copy()
     rows = None
     if trajectory is not None:
-        modelled, rows = trajectory.draws(targets - origin, n_resamples, rng)
-        rows = _Rows(rows, origin)
+        modelled, rows = trajectory.draws(targets, n_resamples, rng)
         entropy_draws[:, ~logged] = modelled[:, ~logged]
         entropy[~logged] = np.median(modelled[:, ~logged], axis=0)
     means, draws = observation_draws(law, entropy_draws, targets,
@@ -421,7 +419,8 @@ def _law_component(law, run, window, targets, how, entropy_window, rng, n_resamp
     ceiling = law.draws.ceiling
     component = models.Component("law", point, spread, float(law.ceiling.estimate),
                                  float(np.nanstd(ceiling)))
-    return _LawParts(component, draws, ceiling, targets, observed, entropy, logged, rows)
+    return _LawParts(component, draws, ceiling, targets, observed, entropy, logged, trajectory,
+                     rows)
 
 
 def _trajectory_origin(window) -> float:
@@ -430,14 +429,6 @@ def _trajectory_origin(window) -> float:
     if not window.excluded:
         return 0.0
     return float(window.law_run.reward.steps[0])
-
-
-@dataclass(frozen=True, eq=False)
-class _Rows:
-    """The trajectory draws' parameters, and the step their time counts from."""
-
-    rows: np.ndarray
-    origin: float
 
 
 def _weigh(candidates, validation, law, prior: Prior) -> dict:
@@ -501,7 +492,8 @@ def _result(run, cut, law, gate, window, targets, observed, law_parts, mixture, 
     margin_result = None
     if law_used and law_parts is not None and law_parts.trajectory_rows is not None \
             and law.line.a > 0:
-        margin_result = _margin(law, law_parts.trajectory_rows, margin, cut, confidence)
+        margin_result = _margin(law, law_parts.trajectory, law_parts.trajectory_rows, margin,
+                                cut, confidence)
     applies = gate is not None and gate.applies and "law" in weight
     ceiling = as_accuracy(law.ceiling) if applies else None  # the forecast's own gate
     kind = {"law": "ceiling", "trend": "asymptote"}.get(chosen, "last_level")
@@ -631,13 +623,13 @@ def _entropy_at(run: Run, targets, entropy_window: int):
     return entropy, observed
 
 
-def _margin(law: LawFit, rows, margin, cut, confidence) -> Margin:
+def _margin(law: LawFit, trajectory: Trajectory, rows, margin, cut, confidence) -> Margin:
     """Steps until the law's mean is within ``margin`` of the ceiling: a (exp(H) - 1) <= margin,
     that is H <= log(1 + margin / a), reached where the entropy trajectory crosses it."""
     a = law.draws.a
     with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(a > 0, np.log1p(margin / a), np.inf)
-    crossing = Trajectory.crossing_steps(threshold, rows.rows) + rows.origin
+    crossing = trajectory.crossings(threshold, rows)
     crossing[crossing > FAR_STEPS * max(cut, 1)] = np.inf
     crossing = np.maximum(crossing, cut)  # a crossing before the cut is reached at the cut
     tail = (1.0 - confidence) / 2.0

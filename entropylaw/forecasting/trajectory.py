@@ -13,7 +13,7 @@ point by its weight, then (floor, height) from their sampling distribution. See 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,7 +37,8 @@ PINNED_FLOOR_VARIANCE = 1e-18  # a floor pinned at 0 has no variance; a tiny one
 class Trajectory:
     """A fitted entropy decay: one (floor, height) fit and its covariance per grid point.
 
-    ``weights`` is the normalised profile likelihood of each (scale, power) grid point.
+    ``weights`` is the normalised profile likelihood of each (scale, power) grid point; the
+    decay's time ``t`` counts from the step ``origin``.
     """
 
     scale: np.ndarray
@@ -45,6 +46,7 @@ class Trajectory:
     coefficients: np.ndarray  # (grid, 2): floor, height
     covariance: np.ndarray  # (grid, 2, 2)
     weights: np.ndarray
+    origin: float = 0.0
 
     @property
     def best(self) -> int:
@@ -58,7 +60,7 @@ class Trajectory:
         """H at ``steps`` from the most likely grid point."""
         i = self.best
         return _curve(self.coefficients[i : i + 1], self.scale[i : i + 1],
-                      self.power[i : i + 1], steps)[0]
+                      self.power[i : i + 1], self._time(steps))[0]
 
     def draws(self, steps, n_draws: int, rng: np.random.Generator):
         """(entropy draws at ``steps``, n_draws x len(steps); the (floor, height, scale, power)
@@ -68,11 +70,19 @@ class Trajectory:
         shocks = (roots @ rng.standard_normal((n_draws, 2, 1)))[..., 0]
         coefficients = np.maximum(self.coefficients[grid] + shocks, 0.0)
         rows = np.column_stack([coefficients, self.scale[grid], self.power[grid]])
-        return _curve(coefficients, self.scale[grid], self.power[grid], steps), rows
+        return _curve(coefficients, self.scale[grid], self.power[grid], self._time(steps)), rows
+
+    def crossings(self, threshold, rows) -> np.ndarray:
+        """The step at which each draw row's H first falls to ``threshold`` (inf if never)."""
+        return self.crossing_steps(threshold, rows) + self.origin
+
+    def _time(self, steps) -> np.ndarray:
+        return np.asarray(steps, dtype=float) - self.origin
 
     @staticmethod
     def crossing_steps(threshold, rows) -> np.ndarray:
-        """First step at which H falls to ``threshold``, per draw row (inf if never)."""
+        """First time (steps after the origin) at which H falls to ``threshold``, per draw
+        row (inf if never)."""
         floor, height, scale, power = np.atleast_2d(rows).T
         threshold = np.broadcast_to(np.asarray(threshold, dtype=float), floor.shape)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -81,16 +91,21 @@ class Trajectory:
         return np.where(np.isnan(steps), np.inf, steps)
 
 
-def fit_trajectory(steps, entropy) -> Trajectory:
-    """Fit the decay to a dense entropy series (non-positive and non-finite values left out).
+def fit_trajectory(steps, entropy, *, origin: float = 0.0) -> Trajectory:
+    """Fit the decay to a dense entropy series from step ``origin`` on (non-positive and
+    non-finite values left out), its time counted from ``origin``.
 
     Raises FitError with fewer than 8 usable values. Within a backtest, a series fitted before
     gives the same Trajectory again (memo.py).
     """
     steps = np.asarray(steps, dtype=float)
     entropy = np.asarray(entropy, dtype=float)
+    if origin:
+        later = steps >= origin
+        steps, entropy = steps[later] - origin, entropy[later]
     key = ("trajectory", array_key(steps), array_key(entropy)) if sharing() else None
-    return memoized(key, lambda: _fitted(steps, entropy))
+    fitted = memoized(key, lambda: _fitted(steps, entropy))
+    return replace(fitted, origin=float(origin)) if origin else fitted
 
 
 def _fitted(steps: np.ndarray, entropy: np.ndarray) -> Trajectory:
