@@ -143,11 +143,15 @@ def _fitted(steps: np.ndarray, entropy: np.ndarray) -> Trajectory:
     residuals -= np.multiply(coefficients[:, 1:], weighted, out=weighted)  # last use of weighted
     rss = np.maximum(np.einsum("gn,gn->g", residuals, residuals), np.finfo(float).tiny)
     best = int(np.argmin(rss))
+    rising = coefficients[:, 1] < 0  # a curve that climbs toward its "floor": not a decay
+    if rising[best]:
+        raise FitError("the entropy rises over the window: the trajectory, a decay, cannot "
+                       "forecast it")
     rho = float(np.clip(np.nan_to_num(lag1_autocorrelation(residuals[best])), 0.0,
                         MAX_AUTOCORRELATION))
     inflation = (1.0 + rho) / (1.0 - rho)
     n_effective = steps.size / inflation
-    loglik = -0.5 * n_effective * np.log(rss)
+    loglik = np.where(rising, -np.inf, -0.5 * n_effective * np.log(rss))
     weights = np.exp(loglik - loglik.max())
     weights /= weights.sum()
     variance = rss / max(steps.size - N_PARAMETERS, 1) * inflation
