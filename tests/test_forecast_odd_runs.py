@@ -76,3 +76,31 @@ def test_odd_runs_give_accuracies_or_a_one_line_error(protocol):
         result.to_dict()
     # the default forecasts nearly every run (118 of 120); the law alone needs 3 points (54)
     assert forecasts > (N_RUNS * 9 // 10 if protocol == "default" else N_RUNS // 3)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_odd_runs_fit_and_backtest_print_nothing_impossible():
+    rng = np.random.default_rng(3)
+    fitted = 0
+    for _ in range(N_RUNS // 2):
+        run = odd_run(rng)
+        try:
+            law = entropylaw.fit(run, n_resamples=200, seed=1)
+        except (FitError, InputError) as error:
+            assert "\n" not in str(error)
+            continue
+        fitted += 1
+        ceiling = law.stated_ceiling
+        if ceiling is not None:
+            assert law.gate.applies
+            assert 0 <= ceiling.lower <= ceiling.estimate <= ceiling.upper <= 1
+        assert (law.to_dict()["ceiling"] is None) == (ceiling is None)
+        str(law)
+    assert fitted > N_RUNS // 4
+    runs = [odd_run(rng) for _ in range(8)]
+    result = entropylaw.backtest(runs, names=[f"odd{i}" for i in range(8)], n_resamples=200)
+    scores = result.scores
+    bands = result.predictions[["reward", "lower", "upper"]].to_numpy()
+    assert ((bands[np.isfinite(bands)] >= 0) & (bands[np.isfinite(bands)] <= 1)).all()
+    assert scores.coverage.dropna().between(0, 1).all()
+    str(result)

@@ -267,6 +267,10 @@ def _all_methods(run: Run, cut: int, later, options, name, fraction, skipped) ->
             skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: needs "
                                                     f"at least 3 validation points"))
             continue
+        if not part.in_bounds:  # as the default forecaster leaves it out
+            skipped.append(Notice("method_skipped", f"{name} at {fraction:g}, {method}: "
+                                                    + components.out_of_bounds(part)))
+            continue
         lower = np.clip(part.mean - z * part.sd, 0.0, 1.0)
         upper = np.clip(part.mean + z * part.sd, 0.0, 1.0)
         curves[method] = (len(window), part.mean, lower, upper, math.nan)

@@ -67,6 +67,14 @@ class Component:
         return bool(np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0)
 
 
+def out_of_bounds(component: Component) -> str:
+    """Why a component whose curve leaves [0, 1] does not forecast (see Component.in_bounds)."""
+    values = np.append(component.mean, component.plateau)
+    return (f"its curve leaves 0-100% over the forecast (it reaches "
+            f"{np.nanmin(values) * 100:.1f}% to {np.nanmax(values) * 100:.1f}%), so it does not "
+            f"forecast this run")
+
+
 def noise_variance(window: Window, prior: Prior = PRIOR) -> float:
     """Variance of one validation measurement, pooled with the prior's.
 

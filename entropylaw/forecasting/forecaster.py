@@ -271,7 +271,7 @@ def _candidates(law_parts, validation, targets, how: Protocol, prior: Prior, war
         if law_parts.component.in_bounds:
             candidates["law"] = law_parts.component
         else:
-            warnings.append(Notice("law_out_of_bounds", _out_of_bounds(law_parts.component)))
+            warnings.append(Notice("law_out_of_bounds", models.out_of_bounds(law_parts.component)))
     if how.ensemble or "law" not in candidates:
         candidates["last_value"] = models.last_value(validation, targets, prior)
     if how.ensemble:
@@ -280,7 +280,7 @@ def _candidates(law_parts, validation, targets, how: Protocol, prior: Prior, war
             candidates["trend"] = trend
         elif trend is not None:
             notes.append(Notice("trend_out_of_bounds", "the trend was left out: "
-                                + _out_of_bounds(trend)))
+                                + models.out_of_bounds(trend)))
     return candidates
 
 
@@ -523,13 +523,6 @@ def _law_not_used(law, gate, validation) -> Notice:
                   f"the law does not describe the fit window ({why}): the forecast is the last "
                   f"observed accuracy ({validation.reward[-1] * 100:.1f}%), its band a random "
                   f"walk's; the ceiling is not meaningful")
-
-
-def _out_of_bounds(component) -> str:
-    values = np.append(component.mean, component.plateau)
-    return (f"its curve leaves 0-100% over the forecast (it reaches "
-            f"{np.nanmin(values) * 100:.1f}% to {np.nanmax(values) * 100:.1f}%), so it does not "
-            f"forecast this run")
 
 
 def cut_step(run: Run, *, fit_fraction=None, fit_until=None) -> int:
