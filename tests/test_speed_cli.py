@@ -66,10 +66,14 @@ def test_console_entry_point_runs_one_command():
     assert '"ceiling"' in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--help"], ["fit", "--help"], ["fit", str(EXAMPLE)],
-                                  ["fit", str(EXAMPLE), "--bogus"], ["fit", "missing.csv"]])
-def test_commands_import_neither_pydantic_nor_rich(args):
-    """typer 0.29 imports pydantic for every command (about 0.1 s); rich is typer's option."""
+@pytest.mark.parametrize("args", [
+    ["--help"], ["fit", "--help"], ["fit", str(EXAMPLE)], ["fit", str(EXAMPLE), "--bogus"],
+    ["fit", "missing.csv"], ["forecast", str(EXAMPLE), "--fit-fraction", "0.15"],
+    ["backtest", str(EXAMPLE), "--fractions", "0.15", "--n-resamples", "200"],
+    ["family", "--manifest", str(EXAMPLE.parent / "family.csv"), "--n-resamples", "200"]])
+def test_commands_import_no_pydantic_rich_or_scipy(args):
+    """typer 0.29 imports pydantic for every command (about 0.1 s); rich is typer's option;
+    scipy costs 0.25 s and no command needs it any more (quantiles.py)."""
     code = ("import sys\nfrom entropylaw.cli import run\ntry:\n    run(sys.argv[1:])\n"
             "except SystemExit:\n    pass\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'scipy'}),"
