@@ -1,7 +1,7 @@
-"""The forecaster on odd runs drawn at random (seeded): short, sparse, resumed, gapped, noisy,
-with entropy that rises, stays put or collapses, and accuracies anywhere in [0, 1]. Each one is
-a forecast whose every number is an accuracy and whose bands hold their own estimate, or a
-one-line error saying what is missing; never a traceback."""
+"""The forecaster, and fit, backtest and diagnose, on odd runs drawn at random (seeded):
+short, sparse, resumed, gapped, noisy, with entropy that rises, stays put or collapses, and
+accuracies anywhere in [0, 1]. Each one is a result whose every number is an accuracy and whose
+bands hold their own estimate, or a one-line error saying what is missing; never a traceback."""
 
 from __future__ import annotations
 
@@ -104,3 +104,12 @@ def test_odd_runs_fit_and_backtest_print_nothing_impossible():
     assert ((bands[np.isfinite(bands)] >= 0) & (bands[np.isfinite(bands)] <= 1)).all()
     assert scores.coverage.dropna().between(0, 1).all()
     str(result)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_odd_runs_diagnose_without_error_or_warning():
+    rng = np.random.default_rng(11)
+    for _ in range(N_RUNS // 2):
+        run = odd_run(rng)
+        result = entropylaw.diagnose(run)  # every odd run gets a diagnosis (150 of 150 drawn)
+        assert str(result) and result.to_dict()
