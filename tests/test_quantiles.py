@@ -84,13 +84,21 @@ def test_normal_quantile_matches_scipy_special_and_known_values():
     assert isinstance(normal_quantile(0.95), float)
 
 
-def test_the_quantiles_need_no_scipy():
-    code = ("import sys; from entropylaw.quantiles import normal_quantile, student_t_quantile; "
-            "normal_quantile(0.95); student_t_quantile(0.95, 7); student_t_quantile(0.9, 1e6); "
-            "print('scipy' in sys.modules)")
+def _printed_without_scipy(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter, after checking it imported no scipy."""
+    code = f"import sys\n{code}\nprint('scipy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.stdout.strip() == "False"
+    *printed, scipy_loaded = result.stdout.strip().splitlines()
+    assert scipy_loaded == "False"
+    return "\n".join(printed)
+
+
+def test_the_quantiles_and_the_t_tail_need_no_scipy():
+    _printed_without_scipy(
+        "from entropylaw.quantiles import normal_quantile, student_t_quantile, student_t_sf\n"
+        "normal_quantile(0.95); student_t_quantile(0.95, 7); student_t_quantile(0.9, 1e6)\n"
+        "student_t_sf(2.0, 40)")
 
 
 @pytest.mark.parametrize("dof", [1, 2, 3, 4.5, 10, 29, 30, 31, 100, 997, 10_000])
@@ -111,14 +119,6 @@ def test_student_t_tail_known_values_and_edges():
     assert student_t_sf(1.5, np.inf) == pytest.approx(stats.norm.sf(1.5), rel=1e-14)
     assert np.isnan(student_t_sf(np.nan, 3)) and np.isnan(student_t_sf(1.0, 0))
     assert student_t_sf(3.0, 1e6) == pytest.approx(stats.t.sf(3.0, 1e6), rel=1e-10)
-
-
-def test_the_t_tail_needs_no_scipy():
-    code = ("import sys; from entropylaw.quantiles import student_t_sf; "
-            "student_t_sf(2.0, 40); print('scipy' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.stdout.strip() == "False"
 
 
 def _cases(rng, n):
@@ -151,15 +151,13 @@ def test_student_t_below_answers_as_the_quantile_does():
 
 
 def test_student_t_below_imports_no_scipy_away_from_the_quantile():
-    code = ("import sys; from entropylaw.quantiles import student_t_below; "
-            "answers = [student_t_below(t, p, 30) for t in (-4.0, -2.2, -2.0, 0.0, 3.0) "
-            "for p in (0.01 / 17, 0.05)]; print(answers, 'scipy' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert result.stdout.strip().endswith("False")
+    printed = _printed_without_scipy(
+        "from entropylaw.quantiles import student_t_below\n"
+        "print([student_t_below(t, p, 30) for t in (-4.0, -2.2, -2.0, 0.0, 3.0) "
+        "for p in (0.01 / 17, 0.05)])")
     answers = [bool(t < stats.t.ppf(p, 30)) for t in (-4.0, -2.2, -2.0, 0.0, 3.0)
                for p in (0.01 / 17, 0.05)]
-    assert result.stdout.strip() == f"{answers} False"
+    assert printed == f"{answers}"
 
 
 def test_student_t_tail_of_a_t_whose_square_underflows_is_one_half():
