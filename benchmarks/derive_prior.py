@@ -50,6 +50,7 @@ BAND_GRID = {
     "band_scale": (1.0, 1.25, 1.5, 2.0),
 }
 N_RESAMPLES = 400
+SKIPPED: set[str] = set()  # (run, cut) that no prior could forecast, and why
 
 
 def evaluate(runs, prior):
@@ -69,7 +70,8 @@ def evaluate(runs, prior):
             try:
                 result = forecast(run, fit_until=cut, seed=0, n_resamples=N_RESAMPLES,
                                   prior=prior)
-            except (FitError, InputError):  # real_runs.py lists these
+            except (FitError, InputError) as error:  # listed at the end
+                SKIPPED.add(f"{name} at {fraction:g}: {error}")
                 continue
             table = result.predictions.set_index("step").reindex(steps[later])
             error = np.sqrt(np.mean((observed - table.reward.to_numpy()) ** 2))
@@ -157,6 +159,9 @@ def main() -> None:
               + f": {point_score(points[key], groups):+.3f}{mark}")
     best, band = choose(groups)
     chosen = dict(zip(POINT_GRID, best, strict=True)) | dict(zip(BAND_GRID, band, strict=True))
+    if SKIPPED:
+        print("\nNot scored (no forecast at that cut):\n" + "\n".join(
+            f"    {line}" for line in sorted(SKIPPED)))
     print("\nChosen on all runs (paste into entropylaw/forecasting/prior.py):")
     for key, value in chosen.items():
         print(f"    {key} = {value:g}")

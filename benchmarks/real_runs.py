@@ -40,7 +40,7 @@ def real_runs(folder: Path = REAL_LOGS, skipped: list | None = None):
     if not folder.is_dir():
         raise SystemExit(f"no real logs at {folder}: this benchmark needs ../shared/real_logs")
     found = runs_below(folder)
-    left_out = [(note.message.split(": ")[0], note.message) for note in found.skipped]
+    left_out = [tuple(note.message.split(": ", 1)) for note in found.skipped]
     runs = []
     for source in found.sources:
         path = Path(source)

@@ -43,8 +43,10 @@ def runs_below(folder) -> Found:
         try:
             sources.extend(find_runs(path))
         except InputError as error:
-            skipped.append(Notice("not_a_run", f"{path}: {error}".replace(f"{path}: {path}: ",
-                                                                          f"{path}: ")))
+            message = str(error)  # the readers' errors name the path first
+            if not message.startswith(str(path)):
+                message = f"{path}: {message}"
+            skipped.append(Notice("not_a_run", message))
 
     for root, folders, files in os.walk(folder):
         here = Path(root)
