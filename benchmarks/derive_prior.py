@@ -6,11 +6,15 @@ Every real run is cut at 10, 15, 20 and 30% of its steps and forecast with each 
 A prior's point score is the mean over runs of the mean log ratio of its RMSE to the last
 value's (below 0: better than the last value), plus twice the mean excess of log ratios over
 log 1.5; every run weighs the same, and the five Qwen2.5 MATH runs of one recipe count as one
-run (one group), so no choice is made by looking at the run it is judged on. Only real runs
+run (one group), so no choice is made by looking at the run it is judged on. With a handful of
+groups the best score is partly luck, so the choice follows the one-standard-error rule: the most
+cautious candidate (shortest trend, then least trend weight, then least evidence) whose paired
+difference from the best is within one standard error across groups (docs/forecast.md, "The
+empirical prior", says how much the grid's cautious end then matters). Only real runs
 decide: simulated runs follow the law by construction and cannot say how far a real run keeps
 climbing (``--simulated-per-cell N`` adds N runs per cell of the simulated suite of
 benchmarks/backtest.py as one more group, to see what they would change). The law's own weight
-is not fitted: where the law gate passes, the law drives the forecast (prior weight 0.9, its
+is not fitted: where the law gate passes, the law drives the forecast (prior weight 0.97, its
 leave-future-out score counted in full), and the rest of the prior only arbitrates between the
 trend and the last value. The band's two
 numbers (drift, band scale) are then chosen to bring the pooled coverage of the 90% bands on
@@ -82,13 +86,42 @@ def evaluate(runs, prior):
     return rows
 
 
-def point_score(rows, groups) -> float:
-    kept = [r for r in rows if r[2] in groups]
+def group_scores(rows, groups) -> np.ndarray:
+    """Per group: the mean log ratio to the last value plus twice the mean excess over log 1.5."""
     by_group = {}
-    for _, _, group, log_ratio, _, _ in kept:
-        by_group.setdefault(group, []).append(log_ratio)
-    excess = [max(0.0, r[3] - math.log(1.5)) for r in kept]
-    return float(np.mean([np.mean(v) for v in by_group.values()]) + 2.0 * np.mean(excess))
+    for _, _, group, log_ratio, _, _ in rows:
+        if group in groups:
+            by_group.setdefault(group, []).append(log_ratio)
+    return np.array([np.mean(v) + 2.0 * np.mean([max(0.0, x - math.log(1.5)) for x in v])
+                     for v in by_group.values()])
+
+
+def point_score(rows, groups) -> float:
+    return float(np.mean(group_scores(rows, groups)))
+
+
+def one_standard_error(points, groups):
+    """The most cautious candidate within one standard error of the best (Breiman et al. 1984;
+    Hastie et al., ESL 7.10): with a handful of runs the best score is partly luck, and the cost
+    of extrapolating a climb too far is the larger one. Cautious: the shortest trend, then the
+    least trend weight, then the least evidence (the grid's order)."""
+    return min(near_best(points, groups)[1])
+
+
+def near_best(points, groups):
+    """(best score, the candidates whose score is within one standard error of the best's): the
+    standard error of each candidate's paired difference from the best across groups, since the
+    groups' own difficulty is common to every candidate."""
+    best = min(points, key=lambda key: point_score(points[key], groups))
+    base = group_scores(points[best], groups)
+    near = []
+    for key, rows in points.items():
+        difference = group_scores(rows, groups) - base
+        error = (float(np.std(difference, ddof=1) / math.sqrt(difference.size))
+                 if difference.size > 1 else 0.0)
+        if difference.mean() <= error:
+            near.append(key)
+    return point_score(points[best], groups), near
 
 
 def coverage(rows, groups) -> float:
@@ -117,7 +150,7 @@ def main() -> None:
     bands = {}
 
     def choose(train):
-        best = min(points, key=lambda key: point_score(points[key], train))
+        best = one_standard_error(points, train)
         if best not in bands:
             base = dict(zip(POINT_GRID, best, strict=True))
             bands[best] = {
@@ -157,7 +190,11 @@ def main() -> None:
         mark = " *" if key == shipped else ""
         print("    " + ", ".join(f"{n} {v:g}" for n, v in zip(POINT_GRID, key, strict=True))
               + f": {point_score(points[key], groups):+.3f}{mark}")
+    top, near = near_best(points, groups)
     best, band = choose(groups)
+    print(f"Best score {top:+.3f}; {len(near)} of {len(points)} candidates lie within one "
+          f"standard error of it; the most cautious of them: "
+          + ", ".join(f"{n} {v:g}" for n, v in zip(POINT_GRID, best, strict=True)))
     chosen = dict(zip(POINT_GRID, best, strict=True)) | dict(zip(BAND_GRID, band, strict=True))
     if SKIPPED:
         print("\nNot scored (no forecast at that cut):\n" + "\n".join(

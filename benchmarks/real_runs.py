@@ -148,13 +148,13 @@ def main() -> None:
         covered = sum(r["inside"] for r in rows) / sum(r["n_later"] for r in rows)
         label = "default" if protocol == "default" else "`law` (the forecaster before this one)"
         print(f"| {label} | {len(rows)} | {np.median([r['rmse'] for r in rows]) * 100:.2f} | "
-              f"{np.median(ratios):.2f} | {ratios.max():.2f} | {int((ratios > 1.5).sum())} | "
+              f"{np.median(ratios):.3f} | {ratios.max():.2f} | {int((ratios > 1.5).sum())} | "
               f"{np.median([r['final_error'] for r in rows]) * 100:.2f} | "
               f"{covered * 100:.1f}% | {sum(r['outside_01'] for r in rows)} |")
     rows = results["default"]
     print(f"| last value | {len(rows)} | "
           f"{np.median([r['last_value_rmse'] for r in rows]) * 100:.2f} "
-          "| 1.00 | 1.00 | 0 | | | 0 |")
+          "| 1.000 | 1.00 | 0 | | | 0 |")
     if skipped and not options.markdown:
         print("\nLeft out (not scored):")
         for what, reason in skipped:

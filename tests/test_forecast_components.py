@@ -9,6 +9,7 @@ import pytest
 
 from entropylaw.forecasting.components import (
     Window,
+    _climb_time,
     drift_variance,
     last_value,
     noise_variance,
@@ -61,6 +62,33 @@ def test_trend_recovers_the_plateau_of_an_exact_saturating_curve():
     assert part.plateau == pytest.approx(0.7, abs=0.01)
     truth = 0.7 - 0.3 * np.exp(-np.array([150.0, 400.0]) / tau)
     assert part.mean == pytest.approx(truth, abs=0.01)
+
+
+def test_trend_learns_a_shorter_climb_from_a_window_that_slows():
+    # The prior expects the climb to last 100 steps (1x the elapsed steps); the curve's own time
+    # scale is 30 steps. Its last three points show the slope falling by exp(-5 / 30) per 5 steps.
+    tau = 30.0
+    steps = np.arange(0, 101, 5, dtype=float)
+    reward = 0.7 - 0.3 * np.exp(-steps / tau)
+    targets = np.array([150.0, 400.0])
+    truth = 0.7 - 0.3 * np.exp(-targets / tau)
+    quiet = PRIOR.replace(trend_time=1.0, noise_sd=1e-4)
+    part = trend(Window.of(steps, reward), targets, quiet)
+    # (within 0.6 points: the slope of the last 4 points is their middle's, a little steeper)
+    assert part.plateau == pytest.approx(0.7, abs=0.006)
+    assert part.mean == pytest.approx(truth, abs=0.006)
+    sure = trend(Window.of(steps, reward), targets, quiet.replace(trend_spread=0.0))
+    assert sure.plateau > 0.72  # held to the prior's 100 steps, it climbs too far
+
+
+def test_only_a_climb_that_slows_moves_the_time_scale():
+    steps = np.array([0.0, 10.0, 20.0])
+    prior = (math.log(50.0), 1.0)
+    for rising in ([0.40, 0.41, 0.43], [0.40, 0.42, 0.42], [0.40, 0.39, 0.41]):
+        assert _climb_time(steps, np.array(rising), 1e-6, 50.0, 1.0) == prior
+    centre, spread = _climb_time(steps, np.array([0.40, 0.44, 0.45]), 1e-9, 50.0, 1.0)
+    assert centre == pytest.approx(math.log(10.0 / math.log(4.0)), abs=0.01)  # slope fell 4x
+    assert spread < 0.05
 
 
 def test_a_flat_noisy_window_gives_almost_no_trend():

@@ -138,7 +138,8 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
     more often noise than a trend to extrapolate. How long a run keeps climbing is the least
     known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
-    log sd: the mean and sd are over it. None with fewer than MIN_TREND_POINTS points.
+    log sd, narrowed where the window shows the climb slowing (:func:`_climb_time`): the mean
+    and sd are over it. None with fewer than MIN_TREND_POINTS points.
     """
     if len(window) < MIN_TREND_POINTS:
         return None
@@ -161,8 +162,9 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     shrunk = slope * slope**2 / (slope**2 + slope_variance) if slope != 0 else 0.0
     nodes, node_weights = np.polynomial.hermite_e.hermegauss(TAU_NODES)
     node_weights = node_weights / node_weights.sum()
-    tau = (prior.trend_time * max(last, window.spacing)
-           * np.exp(prior.trend_spread * nodes))[:, None]
+    centre_log, spread = _climb_time(steps, reward, variance, prior.trend_time
+                                     * max(last, window.spacing), prior.trend_spread)
+    tau = np.exp(centre_log + spread * nodes)[:, None]
     ahead = np.maximum(targets - last, 0.0)
     climbs = np.column_stack([tau * (1.0 - np.exp(-ahead / tau)), tau])  # targets, plateau
     climb = node_weights @ climbs
@@ -174,3 +176,32 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     mean = level + shrunk * climb
     sd = np.sqrt(variance_all)
     return Component("trend", mean[:-1], sd[:-1], float(mean[-1]), float(sd[-1]))
+
+
+def _climb_time(steps, reward, variance: float, prior_tau: float, prior_spread: float):
+    """Mean and sd of log tau: the prior's, updated by how the climb slowed over the last three
+    points.
+
+    For an exponential approach the slope falls by ``exp(-d / tau)`` between the middles of two
+    intervals ``d`` steps apart, so the two slopes measure log tau, with a delta-method variance
+    from the measurement noise; it is combined with the prior by precision. A climb that does not
+    slow (or speeds up, as learning curves often do before they saturate) says little about when
+    it stops, and leaves the prior as it is.
+    """
+    prior_log = math.log(prior_tau)
+    if steps.size < 3 or prior_spread <= 0:  # a prior that is sure of tau stays sure
+        return prior_log, prior_spread
+    (t0, t1, t2), (r0, r1, r2) = steps[-3:], reward[-3:]
+    first, second = (r1 - r0) / (t1 - t0), (r2 - r1) / (t2 - t1)
+    if not 0 < second < first:
+        return prior_log, prior_spread
+    fall = math.log(first / second)
+    # variance of log(first / second): the two slopes share the middle point's noise
+    noise = 2.0 * variance * (1.0 / ((t1 - t0) * first) ** 2 + 1.0 / ((t2 - t1) * second) ** 2
+                              + 1.0 / ((t1 - t0) * (t2 - t1) * first * second))
+    seen_log, seen_variance = math.log((t2 - t0) / 2.0 / fall), noise / fall**2
+    if seen_variance <= 0:  # noiseless points measure tau exactly
+        return seen_log, 0.0
+    precision = 1.0 / prior_spread**2 + 1.0 / seen_variance
+    return ((prior_log / prior_spread**2 + seen_log / seen_variance) / precision,
+            math.sqrt(1.0 / precision))

@@ -38,6 +38,7 @@ from .trajectory import Trajectory, fit_trajectory
 FAR_STEPS = 100  # crossings beyond 100x the fit window count as never
 LFO_LAW_POINTS = 4  # the law refitted for a leave-future-out score keeps 2 degrees of freedom
 MAX_TARGETS = 5000  # predictions one forecast may make
+JUMP_RATIO = 3.0  # a first rise this many times the later ones is a jump (format learning)
 LAW_DOES_NOT_HELP = ("nonpositive_a", "poor_fit")  # fit warnings that stop the 'law' protocol
 
 
@@ -295,6 +296,7 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
     excluded: tuple[int, ...] = ()
     excluded_rewards: tuple[float, ...] = ()
     phase = None
+    jump = None
     try:
         pairs = window_run.pairs(entropy_window=entropy_window)
     except (FitError, InputError):
@@ -327,19 +329,43 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
                 f"before training, or the model learning the answer format); --keep-early keeps "
                 f"them"))
         elif excluded:
+            if reward.steps[finite][0] == excluded[0]:
+                jump = _first_jump(reward.steps[finite], reward.values[finite])
             notes.append(Notice(
                 "early_phase_untested",
-                f"left step {excluded[0]} out of the law's fit: a validation before any logged "
-                f"entropy (before training), in a window too short to test whether the law "
-                f"describes it (5 points needed); --keep-early keeps it"))
+                f"left step {excluded[0]} out of the "
+                + ("forecast" if jump else "law's fit")
+                + ": a validation before any logged entropy (before training), in a window too "
+                  "short to test whether the law describes it (5 points needed)"
+                + (f"; accuracy rose from it {_times(jump)}, so the trend "
+                   "leaves it out too" if jump else "")
+                + "; --keep-early keeps it"))
     law_run = _without_steps(window_run, excluded) if pairs is not None else None
-    if phase is not None and not phase.n_points:  # only the law leaves out an untested point
-        excluded, excluded_rewards = (), ()
+    if phase is not None and not phase.n_points and excluded and not jump:
+        excluded, excluded_rewards = (), ()  # only the law leaves out an untested point
     steps, values = reward.steps[finite], reward.values[finite]
     keep = ~np.isin(steps, excluded)
     steps, values = steps[keep], values[keep]
     validation = models.Window.of(steps, values, validation_spacing(reward.steps[finite]))
     return _Window(validation, law_run, excluded, excluded_rewards, phase)
+
+
+def _first_jump(steps, values) -> float | None:
+    """How many times faster accuracy rose from the first validation point to the second than it
+    moved at any later interval, where that is over JUMP_RATIO (the model learning the answer
+    format, which a trend must not extrapolate); else None. Needs 3 points."""
+    if values.size < 3:
+        return None
+    rates = np.diff(values) / np.maximum(np.diff(steps), 1)
+    later = float(np.abs(rates[1:]).max())
+    if rates[0] <= 0 or rates[0] <= JUMP_RATIO * later:
+        return None
+    return float(rates[0] / later) if later > 0 else math.inf
+
+
+def _times(ratio: float) -> str:
+    return ("and stayed flat after" if math.isinf(ratio)
+            else f"{ratio:.0f}x faster than it moved after")
 
 
 @dataclass(frozen=True)
