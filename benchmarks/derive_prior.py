@@ -16,7 +16,8 @@ climbing (``--simulated-per-cell N`` adds N runs per cell of the simulated suite
 benchmarks/backtest.py as one more group, to see what they would change). The law's own weight
 is not fitted: where the law gate passes, the law drives the forecast (prior weight 0.97, its
 leave-future-out score counted in full), and the rest of the prior only arbitrates between the
-trend and the last value. The band's two
+trend and the last value; nor is ``speedup_time`` (a climb still speeding up keeps climbing as
+long again as it has run: docs/forecast.md). The band's two
 numbers (drift, band scale) are then chosen to bring the pooled coverage of the 90% bands on
 the other real runs closest to 90%. The last table is the prior chosen on all runs: paste it into
 prior.py.

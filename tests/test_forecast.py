@@ -310,7 +310,7 @@ def test_a_jump_from_before_training_is_not_extrapolated(real_logs):
     later = result.predictions.dropna(subset=["observed"])
     last = float(np.sqrt(np.mean((later.observed - result.window.reward[-1]) ** 2)))
     assert result.metrics.rmse <= last * 1.01  # 1.5 points; extrapolating the jump gave 7.7
-    assert (later.upper - later.lower).max() < 0.15  # kept, the jump widened the bands to 0-100%
+    assert (later.upper - later.lower).max() < 0.2  # kept, the jump widened the bands to 0-100%
     assert result.metrics.coverage >= 0.9
 
 

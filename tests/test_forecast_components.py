@@ -81,12 +81,15 @@ def test_trend_learns_a_shorter_climb_from_a_window_that_slows():
     assert sure.plateau > 0.72  # held to the prior's 100 steps, it climbs too far
 
 
-def test_only_a_climb_that_slows_moves_the_time_scale():
+def test_the_time_scale_follows_the_pace_of_the_last_three_points():
     steps = np.array([0.0, 10.0, 20.0])
-    prior = (math.log(50.0), 1.0)
-    for rising in ([0.40, 0.41, 0.43], [0.40, 0.42, 0.42], [0.40, 0.39, 0.41]):
-        assert _climb_time(steps, np.array(rising), 1e-6, 50.0, 1.0) == prior
-    centre, spread = _climb_time(steps, np.array([0.40, 0.44, 0.45]), 1e-9, 50.0, 1.0)
+    prior = PRIOR.replace(trend_time=0.5, speedup_time=2.0, trend_spread=1.0)
+    for flat_or_falling in ([0.40, 0.42, 0.42], [0.40, 0.39, 0.41], [0.40, 0.39, 0.38]):
+        assert _climb_time(steps, np.array(flat_or_falling), 1e-6, 20.0, prior) == (
+            math.log(10.0), 1.0)  # 0.5 x 20 elapsed steps
+    speeding_up = _climb_time(steps, np.array([0.40, 0.41, 0.43]), 1e-6, 20.0, prior)
+    assert speeding_up == (math.log(40.0), 1.0)  # before its inflection: 2 x 20 steps
+    centre, spread = _climb_time(steps, np.array([0.40, 0.44, 0.45]), 1e-9, 20.0, prior)
     assert centre == pytest.approx(math.log(10.0 / math.log(4.0)), abs=0.01)  # slope fell 4x
     assert spread < 0.05
 

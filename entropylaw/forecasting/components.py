@@ -162,8 +162,7 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     shrunk = slope * slope**2 / (slope**2 + slope_variance) if slope != 0 else 0.0
     nodes, node_weights = np.polynomial.hermite_e.hermegauss(TAU_NODES)
     node_weights = node_weights / node_weights.sum()
-    centre_log, spread = _climb_time(steps, reward, variance, prior.trend_time
-                                     * max(last, window.spacing), prior.trend_spread)
+    centre_log, spread = _climb_time(steps, reward, variance, max(last, window.spacing), prior)
     tau = np.exp(centre_log + spread * nodes)[:, None]
     ahead = np.maximum(targets - last, 0.0)
     climbs = np.column_stack([tau * (1.0 - np.exp(-ahead / tau)), tau])  # targets, plateau
@@ -178,23 +177,26 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     return Component("trend", mean[:-1], sd[:-1], float(mean[-1]), float(sd[-1]))
 
 
-def _climb_time(steps, reward, variance: float, prior_tau: float, prior_spread: float):
-    """Mean and sd of log tau: the prior's, updated by how the climb slowed over the last three
-    points.
+def _climb_time(steps, reward, variance: float, elapsed: float, prior: Prior = PRIOR):
+    """Mean and sd of log tau, the time the climb lasts: about ``prior.trend_time`` x the
+    elapsed steps (log sd ``prior.trend_spread``), updated by how the climb changed pace over
+    the window's last three points.
 
-    For an exponential approach the slope falls by ``exp(-d / tau)`` between the middles of two
-    intervals ``d`` steps apart, so the two slopes measure log tau, with a delta-method variance
-    from the measurement noise; it is combined with the prior by precision. A climb that does not
-    slow (or speeds up, as learning curves often do before they saturate) says little about when
-    it stops, and leaves the prior as it is.
+    A climb that slows measures tau: for an exponential approach the slope falls by
+    ``exp(-d / tau)`` between the middles of two intervals ``d`` steps apart, so the two slopes
+    give log tau, with a delta-method variance from the measurement noise, combined with the
+    prior by precision. A climb that still speeds up is before its inflection, as learning curves
+    are early on: it keeps climbing for about ``prior.speedup_time`` x the elapsed steps.
     """
-    prior_log = math.log(prior_tau)
-    if steps.size < 3 or prior_spread <= 0:  # a prior that is sure of tau stays sure
-        return prior_log, prior_spread
+    prior_log, spread = math.log(prior.trend_time * elapsed), prior.trend_spread
+    if steps.size < 3 or spread <= 0:  # a prior that is sure of tau stays sure
+        return prior_log, spread
     (t0, t1, t2), (r0, r1, r2) = steps[-3:], reward[-3:]
     first, second = (r1 - r0) / (t1 - t0), (r2 - r1) / (t2 - t1)
+    if 0 < first < second:
+        return math.log(prior.speedup_time * elapsed), spread
     if not 0 < second < first:
-        return prior_log, prior_spread
+        return prior_log, spread
     fall = math.log(first / second)
     # variance of log(first / second): the two slopes share the middle point's noise
     noise = 2.0 * variance * (1.0 / ((t1 - t0) * first) ** 2 + 1.0 / ((t2 - t1) * second) ** 2
@@ -202,6 +204,6 @@ def _climb_time(steps, reward, variance: float, prior_tau: float, prior_spread: 
     seen_log, seen_variance = math.log((t2 - t0) / 2.0 / fall), noise / fall**2
     if seen_variance <= 0:  # noiseless points measure tau exactly
         return seen_log, 0.0
-    precision = 1.0 / prior_spread**2 + 1.0 / seen_variance
-    return ((prior_log / prior_spread**2 + seen_log / seen_variance) / precision,
+    precision = 1.0 / spread**2 + 1.0 / seen_variance
+    return ((prior_log / spread**2 + seen_log / seen_variance) / precision,
             math.sqrt(1.0 / precision))
