@@ -16,8 +16,8 @@ from entropylaw.sources.scan import runs_below
 CUTS = (0.1, 0.15, 0.2, 0.3)
 DRAWS = 1000
 # RMSE over the last value's at any cut of any run: the goal. benchmarks/real_runs.py
-# measures at most 1.30 (deepseek at 10%, law-driven); 1.26 for the 0.5B MATH run at 20%, which
-# plateaus at once after a climb the window shows.
+# measures at most 1.30 (deepseek at 10%, law-driven: 1.27 points against the last value's 0.98
+# on a flat run).
 RATIO_CEILING = 1.5
 
 
@@ -60,9 +60,10 @@ def backtested(real_logs):
 
 
 @pytest.mark.slow
-def test_the_median_ratio_to_the_last_value_stays_below_one(backtested):
+def test_the_median_ratio_to_the_last_value_meets_the_goal(backtested):
     ratios = [row["rmse"] / row["last_value"] for row in backtested]
-    assert np.median(ratios) <= 0.95  # measured 0.92 (0.97 with the prior learned without it)
+    # the goal: measured 0.885 (0.876 with the prior learned without the run judged)
+    assert np.median(ratios) <= 0.9
 
 
 @pytest.mark.slow
