@@ -138,7 +138,7 @@ def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:
     (their mean) and no slope: learning curves saturate upward, and a dip in a few points is
     more often noise than a trend to extrapolate. How long a run keeps climbing is the least
     known part, so ``tau`` is log-normal about that value with ``prior.trend_spread`` as its
-    log sd, narrowed where the window shows the climb slowing (:func:`_climb_time`): the mean
+    log sd, moved by the pace of the window's last three points (:func:`_climb_time`): the mean
     and sd are over it. None with fewer than MIN_TREND_POINTS points.
     """
     if len(window) < MIN_TREND_POINTS:
