@@ -12,6 +12,7 @@ See docs/backtest.md.
     python benchmarks/real_runs.py                       # about 30 s
     python benchmarks/real_runs.py --markdown            # the tables of docs/backtest.md
     python benchmarks/real_runs.py --real-logs FOLDER    # another folder of real runs
+    python benchmarks/real_runs.py --every 2             # validation half as often
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,7 @@ import numpy as np
 from entropylaw import forecast, read
 from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
+from entropylaw.run import KeySeries
 from entropylaw.sources.scan import runs_below
 
 REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "real_logs"
@@ -73,6 +76,14 @@ def read_run(path: Path):
         return read(path, reward_mean=True)
 
 
+def sparser(run, every: int):
+    """The run with every ``every``-th validation point kept (the first one included)."""
+    reward = run.reward
+    kept = np.flatnonzero(np.isfinite(reward.values))[::every]
+    return replace(run, rewards={}, reward=KeySeries(reward.key, reward.steps[kept],
+                                                     reward.values[kept]))
+
+
 def _name(path: Path) -> str:
     stem = Path(path.name.removesuffix(".gz")).stem if path.is_file() else path.name
     return stem.removeprefix("verl_")
@@ -113,11 +124,16 @@ def score(run, fraction, protocol, n_resamples=2000):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print markdown tables only")
+    parser.add_argument("--every", type=int, default=1, metavar="K",
+                        help="keep every K-th validation point of each run (first included), "
+                             "as a framework that validates K times less often would log it")
     parser.add_argument("--real-logs", type=Path, default=REAL_LOGS,
                         help="the folder of real runs (default: ../shared/real_logs)")
     options = parser.parse_args()
     skipped = []
     runs = real_runs(options.real_logs, skipped)
+    if options.every > 1:
+        runs = [(name, group, sparser(run, options.every)) for name, group, run in runs]
     results = {protocol: [] for protocol in PROTOCOLS}
     print("| run | cut | points | default RMSE | ratio to last value | final error | "
           "90% coverage | outside [0, 1] | forecaster | `law` RMSE | `law` ratio |")

@@ -293,10 +293,10 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
         raise FitError(f"no validation point at or before step {cut}: nothing to forecast from "
                        f"(the first validation is at step "
                        f"{few(reward.steps[:1]) or 'none'}); cut later")
+    steps, values = reward.steps[finite], reward.values[finite]
     excluded: tuple[int, ...] = ()
     excluded_rewards: tuple[float, ...] = ()
     phase = None
-    jump = None
     try:
         pairs = window_run.pairs(entropy_window=entropy_window)
     except (FitError, InputError):
@@ -305,49 +305,62 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
         phase = find_early_phase(pairs.entropy, pairs.reward,
                                  entropy_noise=relative_entropy_noise(window_run.entropy.values),
                                  entropy_window=entropy_window)
-        before_training = (window_run.entropy.steps.size > 0
-                           and pairs.steps[0] < window_run.entropy.steps[0])
-        suspect = not phase.checked and before_training and len(pairs) > 1
-        kept = keep_early or not how.exclude_early
-        phase = _Phase(phase.n_points, phase.checked, suspect and kept)
-        count = phase.n_points or (1 if suspect else 0)
-        excluded = tuple(int(s) for s in pairs.steps[:count])
-        excluded_rewards = tuple(float(r) for r in pairs.reward[:count])
-        if excluded and kept:
-            warnings.append(Notice(
-                "early_phase_mismatch",
-                f"kept steps {few(excluded)} as asked, though "
-                + ("accuracy there is far below the law fitted to the later points"
-                   if phase.n_points else "the validation came before training and the window "
-                   "is too short to test it") + " (an early phase the law does not describe)"))
-            excluded, excluded_rewards = (), ()
-        elif phase.n_points:
-            notes.append(Notice(
-                "early_phase_excluded",
-                f"left out {plural(len(excluded), 'validation point')} (steps {few(excluded)}): "
-                f"accuracy there is far below the law fitted to the later points (a validation "
-                f"before training, or the model learning the answer format); --keep-early keeps "
-                f"them"))
-        elif excluded:
-            if reward.steps[finite][0] == excluded[0]:
-                jump = _first_jump(reward.steps[finite], reward.values[finite])
-            notes.append(Notice(
-                "early_phase_untested",
-                f"left step {excluded[0]} out of the "
-                + ("forecast" if jump else "law's fit")
-                + ": a validation before any logged entropy (before training), in a window too "
-                  "short to test whether the law describes it (5 points needed)"
-                + (f"; accuracy rose from it {_times(jump)}, so the trend "
-                   "leaves it out too" if jump else "")
-                + "; --keep-early keeps it"))
+    # A leading point that the early-phase test cannot check (too few points) is suspect when it
+    # came before training (before any logged entropy), or when accuracy jumped from it.
+    jump = None if phase is not None and phase.checked else _first_jump(steps, values)
+    before_training = (pairs is not None and len(pairs) > 1 and phase is not None
+                       and not phase.checked and window_run.entropy.steps.size > 0
+                       and pairs.steps[0] < window_run.entropy.steps[0])
+    kept = keep_early or not how.exclude_early
+    suspect = before_training or jump is not None
+    if phase is not None:
+        phase = _Phase(phase.n_points, phase.checked, before_training and kept)
+    if phase is not None and phase.n_points:
+        excluded = tuple(int(s) for s in pairs.steps[:phase.n_points])
+        excluded_rewards = tuple(float(r) for r in pairs.reward[:phase.n_points])
+    elif suspect:
+        excluded, excluded_rewards = (int(steps[0]),), (float(values[0]),)
+    why = _why_suspect(before_training, jump)
+    if excluded and kept:
+        warnings.append(Notice(
+            "early_phase_mismatch",
+            f"kept steps {few(excluded)} as asked, though "
+            + ("accuracy there is far below the law fitted to the later points"
+               if phase is not None and phase.n_points
+               else f"{why} and the window is too short to test it")
+            + " (an early phase the law does not describe)"))
+        excluded, excluded_rewards = (), ()
+    elif phase is not None and phase.n_points:
+        notes.append(Notice(
+            "early_phase_excluded",
+            f"left out {plural(len(excluded), 'validation point')} (steps {few(excluded)}): "
+            f"accuracy there is far below the law fitted to the later points (a validation "
+            f"before training, or the model learning the answer format); --keep-early keeps "
+            f"them"))
+    elif excluded:
+        left_out_of = "the forecast" if jump else "the law's fit"
+        notes.append(Notice(
+            "early_phase_untested",
+            f"left step {excluded[0]} out of {left_out_of}: {why}, in a window too short to test "
+            f"whether the law describes it (5 points needed); --keep-early keeps it"))
     law_run = _without_steps(window_run, excluded) if pairs is not None else None
-    if phase is not None and not phase.n_points and excluded and not jump:
+    if excluded and not (phase is not None and phase.n_points) and not jump:
         excluded, excluded_rewards = (), ()  # only the law leaves out an untested point
-    steps, values = reward.steps[finite], reward.values[finite]
     keep = ~np.isin(steps, excluded)
-    steps, values = steps[keep], values[keep]
-    validation = models.Window.of(steps, values, validation_spacing(reward.steps[finite]))
+    validation = models.Window.of(steps[keep], values[keep], validation_spacing(steps))
     return _Window(validation, law_run, excluded, excluded_rewards, phase)
+
+
+def _why_suspect(before_training: bool, jump: float | None) -> str:
+    """Why a leading point is suspect, in words."""
+    reasons = []
+    if before_training:
+        reasons.append("a validation before any logged entropy (before training)")
+    if jump is not None:
+        reasons.append("accuracy rose from it " + ("and stayed flat after" if math.isinf(jump)
+                                                   else f"{jump:.0f}x faster than it moved "
+                                                        f"after"))
+    return "; ".join(reasons)
 
 
 def _first_jump(steps, values) -> float | None:
@@ -361,11 +374,6 @@ def _first_jump(steps, values) -> float | None:
     if rates[0] <= 0 or rates[0] <= JUMP_RATIO * later:
         return None
     return float(rates[0] / later) if later > 0 else math.inf
-
-
-def _times(ratio: float) -> str:
-    return ("and stayed flat after" if math.isinf(ratio)
-            else f"{ratio:.0f}x faster than it moved after")
 
 
 @dataclass(frozen=True)
