@@ -319,7 +319,7 @@ def test_a_jump_from_before_training_is_not_extrapolated(real_logs):
     assert "out of the forecast" in note and "before training" in note and "68x faster" in note
     assert result.metrics.rmse <= last_value_rmse(result) * 1.01  # extrapolated: 7.7 points
     later = result.predictions.dropna(subset=["observed"])
-    assert (later.upper - later.lower).max() < 0.2  # kept, the jump widened the bands to 0-100%
+    assert (later.upper - later.lower).max() < 0.3  # kept, the jump widened the bands to 0-100%
     assert result.metrics.coverage >= 0.9
 
 

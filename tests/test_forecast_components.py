@@ -45,12 +45,26 @@ def test_the_prior_decides_noise_and_drift_for_a_single_point():
 
 
 def test_last_value_is_flat_with_a_random_walk_band():
-    window = Window.of([0, 10, 20, 30], [0.5, 0.52, 0.51, 0.53])
+    window = Window.of([0, 10, 20, 30], [0.5, 0.52, 0.51, 0.50])  # its changes average 0
     part = last_value(window, [40, 130, 430])
-    assert np.all(part.mean == 0.53) and part.plateau == 0.53
+    assert np.all(part.mean == 0.50) and part.plateau == 0.50
     variance = part.sd**2
-    # var = noise + drift x intervals: equal steps in variance per validation interval
+    # var = noise + walk x intervals: equal steps in variance per validation interval
     assert (variance[2] - variance[1]) / 30 == pytest.approx((variance[1] - variance[0]) / 9)
+
+
+def test_a_climb_widens_the_last_value_band_only_while_it_lasts():
+    window = Window.of([0, 10, 20, 30], [0.50, 0.55, 0.60, 0.65])  # 5 points per interval
+    prior = PRIOR.replace(trend_time=1.0)  # a climb lasts 1 x the 30 steps run: 3 intervals
+    part = last_value(window, [40, 60, 130, 430], prior)  # 1, 3, 10 and 40 intervals ahead
+    variance = part.sd**2
+    walk = drift_variance(window, prior, centred=True)
+    climb = drift_variance(window, prior) - walk
+    assert climb > 3 * walk > 0
+    # up to 3 intervals ahead the climb's part grows with their square ...
+    assert variance[1] - variance[0] == pytest.approx(2 * walk + (9 - 1) * climb)
+    # ... and after them only the walk adds
+    assert variance[3] - variance[2] == pytest.approx(30 * walk)
 
 
 def test_trend_recovers_the_plateau_of_an_exact_saturating_curve():

@@ -115,17 +115,26 @@ def _change_moments(window: Window):
 
 
 def last_value(window: Window, targets, prior: Prior = PRIOR) -> Component:
-    """The last observed accuracy, forever; its band a random walk's from that point."""
+    """The last observed accuracy, forever; its band a random walk's from that point.
+
+    The window's mean change per interval is not a walk: a climb lasts about
+    ``prior.trend_time`` x the elapsed steps (as the trend assumes), so that part of the spread
+    grows with the square of the intervals ahead up to then, and no further.
+    """
     targets = np.asarray(targets, dtype=float)
     variance = noise_variance(window, prior)
     drift = drift_variance(window, prior)
-    intervals = np.maximum(targets - window.steps[-1], 0.0) / window.spacing
-    # A new measurement's noise and the walk since the last point (whose noise it includes).
-    sd = np.sqrt(variance + drift * intervals)
+    walk = min(drift_variance(window, prior, centred=True), drift)
+    last = float(window.steps[-1])
+    climb_intervals = max(prior.trend_time * max(last, window.spacing) / window.spacing, 1.0)
+    intervals = np.maximum(targets - last, 0.0) / window.spacing
+    horizon = max(float(intervals.max()) if intervals.size else 0.0, 1.0)
+    ahead = np.append(intervals, horizon)
+    # The walk since the last point (whose noise it includes) and the climb while it lasts.
+    spread = walk * ahead + (drift - walk) * np.minimum(ahead, climb_intervals) ** 2
     level = float(window.reward[-1])
-    horizon = intervals.max() if intervals.size else 0.0
-    return Component("last_value", np.full(targets.size, level), sd, level,
-                     math.sqrt(drift * max(horizon, 1.0)))
+    return Component("last_value", np.full(targets.size, level),
+                     np.sqrt(variance + spread[:-1]), level, math.sqrt(spread[-1]))
 
 
 def trend(window: Window, targets, prior: Prior = PRIOR) -> Component | None:

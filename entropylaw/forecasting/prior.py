@@ -26,9 +26,9 @@ class Prior:
     law_evidence: float = 1.0  # the law's score counts in full (a design choice)
     noise_sd: float = 0.008  # validation noise (accuracy, sd) assumed before seeing the window
     noise_weight: float = 3.0  # the prior noise counts as this many successive differences
-    drift_sd: float = 0.01  # random-walk step per validation interval assumed before the window
+    drift_sd: float = 0.02  # random-walk step per validation interval assumed before the window
     trend_drift: float = 0.5  # share of that walk left around the trend (it explains the rest)
-    band_scale: float = 1.25  # widens every band to match the errors seen across real runs
+    band_scale: float = 1.0  # widens every band to match the errors seen across real runs
 
     def replace(self, **changes) -> Prior:
         return replace(self, **changes)
