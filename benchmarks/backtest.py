@@ -24,6 +24,7 @@ import numpy as np
 
 from entropylaw import read, simulate_run
 from entropylaw.forecasting import backtest
+from entropylaw.forecasting.scores import interval_score
 
 REAL_LOGS = Path(__file__).resolve().parents[2] / "shared" / "real_logs"
 REAL = {  # file -> reading options
@@ -95,6 +96,22 @@ def paired(scores, first: str = "default", second: str = "law") -> str:
     return "\n".join(lines)
 
 
+def interval_scores(predictions, methods=("default", "law", "live", "last_value")) -> str:
+    """Mean over runs of each run's mean interval score of the 90% bands, per cut and method
+    (accuracy points; lower is better: narrow and calibrated at once)."""
+    seen = predictions.dropna(subset=["observed", "lower", "upper"])
+    seen = seen.assign(score=interval_score(seen.observed, seen.lower, seen.upper))
+    per_run = seen.groupby(["fraction", "method", "run"]).score.mean()
+    lines = ["| cut | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+    for fraction in sorted(seen.fraction.unique()):
+        cells = []
+        for method in methods:
+            values = per_run.get((fraction, method))
+            cells.append("" if values is None else f"{values.mean() * 100:.1f}")
+        lines.append(f"| {fraction:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def per_run(scores, fraction: float) -> str:
     chosen = scores[scores.fraction == fraction]
     frame = chosen.pivot_table(index="run", columns="method", values="rmse", sort=False) * 100
@@ -153,6 +170,9 @@ def main():
         print(f"## {title} ({len(chosen)} runs)\n")
         print(table(result.summary(runs=chosen)) + "\n")
         print("Like for like:\n\n" + paired(result.scores[result.scores.run.isin(chosen)]) + "\n")
+        predictions = result.predictions[result.predictions.run.isin(chosen)]
+        print("Mean interval score of the 90% bands (accuracy points):\n\n"
+              + interval_scores(predictions) + "\n")
         if len(suites) == 1 or title != suites[-1][0]:
             scores = result.scores[result.scores.run.isin(chosen)]
             print(f"RMSE per run at the 15% cut (accuracy points):\n\n"

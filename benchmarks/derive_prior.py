@@ -44,6 +44,7 @@ from entropylaw import forecast
 from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
 from entropylaw.forecasting.prior import PRIOR
+from entropylaw.forecasting.scores import interval_score
 
 POINT_GRID = {
     "trend_time": (0.5, 1.0, 2.0),
@@ -87,15 +88,6 @@ def evaluate(runs, prior):
                          int(inside.sum()), int(observed.size),
                          float(np.mean(interval_score(observed, lower, upper)))))
     return rows
-
-
-def interval_score(observed, lower, upper, level: float = 0.9):
-    """The interval score of a central band (Gneiting and Raftery 2007, eq. 43): its width plus
-    2 / (1 - level) times the distance of each value outside it. Proper: its expectation is
-    least for the true quantiles, so it rewards bands that are narrow and calibrated at once."""
-    penalty = 2.0 / (1.0 - level)
-    return (upper - lower + penalty * np.maximum(lower - observed, 0.0)
-            + penalty * np.maximum(observed - upper, 0.0))
 
 
 def band_score(rows, groups) -> float:

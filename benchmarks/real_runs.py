@@ -1,6 +1,7 @@
 """Backtest every real run in ../shared/real_logs at cuts 0.1, 0.15, 0.2 and 0.3, and print per
 run and pooled: RMSE of the default forecaster and its ratio to the last value's, final-step
-error, coverage of the 90% bands, values outside [0, 1], and the forecaster chosen. The same
+error, coverage of the 90% bands (pooled: also their mean interval score, width plus 20x each
+miss, in accuracy points), values outside [0, 1], and the forecaster chosen. The same
 for today's forecaster before this one (`law`: the law alone, falling back to the last value).
 
 Every run below ../shared/real_logs (all folders, every format `entropylaw` reads: verl logs and
@@ -28,6 +29,7 @@ import numpy as np
 from entropylaw import forecast, read
 from entropylaw.errors import FitError, InputError
 from entropylaw.forecasting.forecaster import cut_step
+from entropylaw.forecasting.scores import interval_score
 from entropylaw.run import KeySeries
 from entropylaw.sources.scan import runs_below
 
@@ -114,6 +116,7 @@ def score(run, fraction, protocol, n_resamples=2000):
         "final_error": float(abs(observed[-1] - predicted[-1])),
         "inside": int(((observed >= at.lower.to_numpy())
                        & (observed <= at.upper.to_numpy())).sum()),
+        "interval_score": float(np.mean(interval_score(observed, at.lower, at.upper))),
         "n_later": int(observed.size),
         "outside_01": int(((shown < 0) | (shown > 1)).sum()),
         "forecaster": result.forecaster,
@@ -157,8 +160,9 @@ def main() -> None:
                   f"{new['forecaster']} | {old['rmse'] * 100:.2f} | "
                   f"{old['rmse'] / old['last_value_rmse']:.2f} |")
     print("\n| forecaster | (run, cut) | median RMSE | median ratio to last value | max ratio | "
-          "above 1.5 | median final error | pooled 90% coverage | values outside [0, 1] |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "above 1.5 | median final error | pooled 90% coverage | mean interval score | "
+          "values outside [0, 1] |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for protocol, rows in results.items():
         ratios = np.array([r["rmse"] / r["last_value_rmse"] for r in rows])
         covered = sum(r["inside"] for r in rows) / sum(r["n_later"] for r in rows)
@@ -166,11 +170,12 @@ def main() -> None:
         print(f"| {label} | {len(rows)} | {np.median([r['rmse'] for r in rows]) * 100:.2f} | "
               f"{np.median(ratios):.3f} | {ratios.max():.2f} | {int((ratios > 1.5).sum())} | "
               f"{np.median([r['final_error'] for r in rows]) * 100:.2f} | "
-              f"{covered * 100:.1f}% | {sum(r['outside_01'] for r in rows)} |")
+              f"{covered * 100:.1f}% | {np.mean([r['interval_score'] for r in rows]) * 100:.1f} | "
+              f"{sum(r['outside_01'] for r in rows)} |")
     rows = results["default"]
     print(f"| last value | {len(rows)} | "
           f"{np.median([r['last_value_rmse'] for r in rows]) * 100:.2f} "
-          "| 1.000 | 1.00 | 0 | | | 0 |")
+          "| 1.000 | 1.00 | 0 | | | | 0 |")
     if skipped and not options.markdown:
         print("\nLeft out (not scored):")
         for what, reason in skipped:

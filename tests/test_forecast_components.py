@@ -17,6 +17,7 @@ from entropylaw.forecasting.components import (
 )
 from entropylaw.forecasting.ensemble import lfo_scores, mix, weights
 from entropylaw.forecasting.prior import PRIOR
+from entropylaw.forecasting.scores import interval_score
 
 FLAT_PRIOR = PRIOR.replace(noise_weight=1e-9)  # the window alone, to test the estimators
 
@@ -163,3 +164,13 @@ def test_the_mixture_is_weighted_by_model():
     assert result.reward == pytest.approx(expected)
     assert math.isclose(result.plateau.estimate,
                         0.25 * parts["last_value"].plateau + 0.75 * parts["trend"].plateau)
+
+
+def test_the_interval_score_is_the_width_plus_twenty_times_each_miss():
+    observed = np.array([0.50, 0.40, 0.72])
+    score = interval_score(observed, lower=np.full(3, 0.45), upper=np.full(3, 0.70))
+    assert score == pytest.approx([0.25, 0.25 + 20 * 0.05, 0.25 + 20 * 0.02])
+    # proper: for normal draws the true 5% and 95% quantiles score best on average
+    draws = np.random.default_rng(3).normal(0.0, 1.0, 200_000)
+    mean = {half: interval_score(draws, -half, half).mean() for half in (1.4, 1.645, 1.9)}
+    assert mean[1.645] < min(mean[1.4], mean[1.9])

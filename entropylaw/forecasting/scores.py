@@ -25,6 +25,16 @@ def coverage(observed, lower, upper) -> float:
     return float(np.mean((observed >= lower) & (observed <= upper)))
 
 
+def interval_score(observed, lower, upper, level: float = 0.9) -> np.ndarray:
+    """Per value: the interval score of a central band (Gneiting and Raftery 2007, eq. 43), its
+    width plus ``2 / (1 - level)`` times the distance of the value outside it. A proper score:
+    least on average for the true quantiles, so lower means narrow and calibrated at once."""
+    observed, lower, upper = (np.asarray(v, dtype=float) for v in (observed, lower, upper))
+    penalty = 2.0 / (1.0 - level)
+    return (upper - lower + penalty * np.maximum(lower - observed, 0.0)
+            + penalty * np.maximum(observed - upper, 0.0))
+
+
 @dataclass(frozen=True)
 class Metrics:
     """Scores of the predictions at steps where a validation value was observed."""
