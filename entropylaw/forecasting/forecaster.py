@@ -324,11 +324,10 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
     if excluded and kept:
         warnings.append(Notice(
             "early_phase_mismatch",
-            f"kept steps {few(excluded)} as asked, though "
-            + ("accuracy there is far below the law fitted to the later points"
-               if phase is not None and phase.n_points
-               else f"{why} and the window is too short to test it")
-            + " (an early phase the law does not describe)"))
+            f"kept {'steps' if len(excluded) > 1 else 'step'} {few(excluded)} as asked, though "
+            + ("accuracy there is far below the law fitted to the later points (an early "
+               "phase the law does not describe)" if phase is not None and phase.n_points
+               else f"the window is too short to test it: {why}")))
         excluded, excluded_rewards = (), ()
     elif phase is not None and phase.n_points:
         notes.append(Notice(
