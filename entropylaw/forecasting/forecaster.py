@@ -307,18 +307,19 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
                                  entropy_window=entropy_window)
     # A leading point that the early-phase test cannot check (too few points) is suspect when it
     # came before training (before any logged entropy), or when accuracy jumped from it.
-    jump = None if phase is not None and phase.checked else _first_jump(steps, values)
-    before_training = (pairs is not None and len(pairs) > 1 and phase is not None
-                       and not phase.checked and window_run.entropy.steps.size > 0
+    checked = phase is not None and phase.checked
+    found = phase is not None and phase.n_points > 0  # an early phase tested and left out
+    jump = None if checked else _first_jump(steps, values)
+    before_training = (phase is not None and not checked and len(pairs) > 1
+                       and window_run.entropy.steps.size > 0
                        and pairs.steps[0] < window_run.entropy.steps[0])
     kept = keep_early or not how.exclude_early
-    suspect = before_training or jump is not None
     if phase is not None:
         phase = _Phase(phase.n_points, phase.checked, before_training and kept)
-    if phase is not None and phase.n_points:
+    if found:
         excluded = tuple(int(s) for s in pairs.steps[:phase.n_points])
         excluded_rewards = tuple(float(r) for r in pairs.reward[:phase.n_points])
-    elif suspect:
+    elif before_training or jump is not None:
         excluded, excluded_rewards = (int(steps[0]),), (float(values[0]),)
     why = _why_suspect(before_training, jump)
     if excluded and kept:
@@ -326,10 +327,10 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
             "early_phase_mismatch",
             f"kept {'steps' if len(excluded) > 1 else 'step'} {few(excluded)} as asked, though "
             + ("accuracy there is far below the law fitted to the later points (an early "
-               "phase the law does not describe)" if phase is not None and phase.n_points
+               "phase the law does not describe)" if found
                else f"the window is too short to test it: {why}")))
         excluded, excluded_rewards = (), ()
-    elif phase is not None and phase.n_points:
+    elif found:
         notes.append(Notice(
             "early_phase_excluded",
             f"left out {plural(len(excluded), 'validation point')} (steps {few(excluded)}): "
@@ -343,7 +344,7 @@ def _window(window_run: Run, cut, how: Protocol, keep_early, entropy_window, war
             f"left step {excluded[0]} out of {left_out_of}: {why}, in a window too short to test "
             f"whether the law describes it (5 points needed); --keep-early keeps it"))
     law_run = _without_steps(window_run, excluded) if pairs is not None else None
-    if excluded and not (phase is not None and phase.n_points) and not jump:
+    if excluded and not found and not jump:
         excluded, excluded_rewards = (), ()  # only the law leaves out an untested point
     keep = ~np.isin(steps, excluded)
     validation = models.Window.of(steps[keep], values[keep], validation_spacing(steps))
